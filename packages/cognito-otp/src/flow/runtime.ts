@@ -1,0 +1,51 @@
+import { isIP } from 'node:net';
+import type { CallContext, CognitoApi } from '../cognito/api.js';
+import type { IdentifierKeys } from '../identifiers.js';
+import type { Limits } from '../limits/limits.js';
+import type { OtpLogger, ResolvedProfile } from '../options.js';
+import type { OtpStore } from '../store/types.js';
+import type { RequestContext } from '../types.js';
+import type { LatencyAverage } from './latency.js';
+
+/** A client profile with everything built for it once, at engine creation. */
+export interface ProfileRuntime {
+  profile: ResolvedProfile;
+  api: CognitoApi;
+  limits: Limits;
+  /** How long a real code-sending USER_AUTH start takes (InitiateAuth, plus SELECT_CHALLENGE when answered). */
+  sendLatency: LatencyAverage;
+  /** How long RespondToAuthChallenge with a code takes. */
+  verifyLatency: LatencyAverage;
+  /** Seconds until the destination may get another code: the shortest per-destination send window. */
+  resendAfterSeconds: number;
+}
+
+/** Shared by every call of one engine. */
+export interface EngineRuntime {
+  store: OtpStore;
+  clock: { now(): number };
+  random: (n: number) => Buffer;
+  keys: IdentifierKeys;
+  cognitoTimeoutMs: number;
+  logger?: OtpLogger;
+}
+
+/** One engine call: who asks, through which profile. */
+export interface Call {
+  rt: EngineRuntime;
+  p: ProfileRuntime;
+  ctx: RequestContext;
+  /** The end user's IP (as given; the limits bucket it) and what Cognito is told. */
+  ip: string;
+  cognito: CallContext;
+}
+
+export function newCall(rt: EngineRuntime, p: ProfileRuntime, ctx: RequestContext, locale?: string): Call {
+  const ip = typeof ctx.clientIp === 'string' ? ctx.clientIp.trim() : '';
+  const bare = ip.replace(/^\[|\]$/g, '');
+  // Cognito's threat protection wants a real address; something else (a proxy's "unknown") is left out
+  // rather than sent, while the limits still count it, in the shared bucket of unparseable addresses.
+  const cognito: CallContext = { ip: isIP(bare) ? bare : '' };
+  if (locale !== undefined) cognito.locale = locale;
+  return { rt, p, ctx, ip, cognito };
+}

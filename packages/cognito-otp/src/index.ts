@@ -1,0 +1,40 @@
+// The public surface of @otpgate/cognito-otp. Test helpers: @otpgate/cognito-otp/testing.
+
+export { type CognitoClientOptions, createCognitoClient } from './cognito/client.js';
+export { createOtpEngine, type OtpEngine } from './engine.js';
+export {
+  isOtpError,
+  type LimitScope,
+  OTP_ERROR_CODES,
+  OtpConfigError,
+  OtpError,
+  type OtpErrorCode,
+  type OtpErrorDetails,
+} from './errors.js';
+export { DEFAULT_LIMITS, type LimitRule, type LimitsConfig } from './limits/limits.js';
+export type { OtpEngineOptions, OtpLogEntry, OtpLogger, ProfileOptions } from './options.js';
+export { createMemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
+export {
+  createRedisStore,
+  FAIL_FAST_CLUSTER_OPTIONS,
+  FAIL_FAST_REDIS_OPTIONS,
+  type RedisStoreOptions,
+} from './store/redis-store.js';
+export type { OtpStore } from './store/types.js';
+export type {
+  AuthNextStep,
+  AuthStep,
+  AuthTokens,
+  Challenge,
+  CodeDelivery,
+  ConfirmSignUpInput,
+  DeliveryMedium,
+  OtpChannel,
+  RefreshTokensInput,
+  RequestContext,
+  ResendOtpInput,
+  SignOutInput,
+  SignUpInput,
+  StartSignInInput,
+  VerifyOtpInput,
+} from './types.js';

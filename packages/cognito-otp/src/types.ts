@@ -1,0 +1,97 @@
+/** Public input, output and context types of the engine (API.md section 1, without GraphQL). */
+
+export type DeliveryMedium = 'EMAIL' | 'SMS';
+export type OtpChannel = 'EMAIL' | 'SMS';
+
+/** What the caller must do next. */
+export type AuthNextStep =
+  | 'CONFIRM_SIGN_UP'
+  | 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE'
+  | 'CONFIRM_SIGN_IN_WITH_SMS_CODE'
+  | 'DONE';
+
+export interface CodeDelivery {
+  medium: DeliveryMedium;
+  /** Masked, e.g. "y***@e***" or "+*******5678". */
+  destination: string;
+}
+
+export interface Challenge {
+  /** Opaque; the only thing the client keeps between steps. */
+  handle: string;
+  delivery: CodeDelivery;
+  /** 6 for CONFIRM_SIGN_UP, 8 for sign-in codes. */
+  codeLength: number;
+  /** After this the handle is gone. */
+  expiresAt: Date;
+  /** resendOtp before this is refused with RATE_LIMITED. */
+  resendAvailableAt: Date;
+}
+
+export interface AuthTokens {
+  accessToken: string;
+  idToken: string;
+  /** Absent when Cognito did not issue a new one (refresh without rotation). */
+  refreshToken?: string;
+  /** Seconds. */
+  expiresIn: number;
+  tokenType: 'Bearer';
+}
+
+/** Every flow answers with the next step; each member says what the caller does next. */
+export type AuthStep =
+  | { nextStep: 'CONFIRM_SIGN_UP'; challenge: Challenge }
+  | { nextStep: 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE'; challenge: Challenge }
+  | { nextStep: 'CONFIRM_SIGN_IN_WITH_SMS_CODE'; challenge: Challenge }
+  | { nextStep: 'DONE'; tokens: AuthTokens };
+
+/** Who is asking: every engine call takes one. */
+export interface RequestContext {
+  /** The client profile (one per retail frontend); handles are bound to it. */
+  clientProfile: string;
+  /** The end user's IP address (not a proxy's): keys the per-IP limits and goes to Cognito as UserContextData. */
+  clientIp: string;
+  userAgent?: string;
+}
+
+export interface SignUpInput {
+  email: string;
+  /** E.164. */
+  phoneNumber?: string;
+  /** BCP-47; passed to Cognito as ClientMetadata for message templates. */
+  locale?: string;
+}
+
+export interface ConfirmSignUpInput {
+  handle: string;
+  code: string;
+}
+
+/** Exactly one of `email` and `phoneNumber`. */
+export interface StartSignInInput {
+  email?: string;
+  phoneNumber?: string;
+  /** @default 'EMAIL' */
+  channel?: OtpChannel;
+}
+
+export interface VerifyOtpInput {
+  handle: string;
+  code: string;
+}
+
+export interface ResendOtpInput {
+  handle: string;
+}
+
+export interface RefreshTokensInput {
+  refreshToken: string;
+}
+
+export interface SignOutInput {
+  refreshToken?: string;
+  /** Needed with `global`: GlobalSignOut takes the access token. */
+  accessToken?: string;
+  /** Also sign the user out everywhere. @default false */
+  global?: boolean;
+}

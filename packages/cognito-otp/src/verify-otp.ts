@@ -1,0 +1,95 @@
+import type { RespondToAuthChallengeCommandOutput } from '@aws-sdk/client-cognito-identity-provider';
+import { isOtpError } from './errors.js';
+import { acquire, checkVerifyBudgets, consume, leaseMs, releaseAndThrow, wrongCode } from './flow/handles.js';
+import { SIGN_IN_CODE_LENGTH } from './flow/record.js';
+import type { Call } from './flow/runtime.js';
+import { doneStep } from './flow/tokens.js';
+import { badInput, otpError } from './messages.js';
+import type { AuthStep, VerifyOtpInput } from './types.js';
+
+/**
+ * A code as typed, without the spaces and dashes people put in when they copy it, if it is exactly
+ * `length` digits. Checked before anything is counted against the handle: a typo in the format is
+ * not a guess.
+ */
+export function normaliseCode(code: unknown, length: number): string {
+  const compact = typeof code === 'string' ? code.replace(/[\s-]/g, '') : '';
+  if (compact.length !== length || !/^[0-9]+$/.test(compact)) throw badInput('code');
+  return compact;
+}
+
+/**
+ * verifyOtp: checks an 8-digit sign-in code; the right one ends the handle and answers DONE with tokens.
+ * Cognito: RespondToAuthChallenge (1 call; none for a made-up handle, which takes as long).
+ *
+ * Wrong codes count against the handle (burned at `wrongCodesPerHandle`: the burning answer is
+ * CODE_MISMATCH with attemptsRemaining 0, later ones SESSION_EXPIRED) and against the destination's
+ * and IP's budgets. Cognito may or may not keep a Session usable after a wrong code; the engine keeps
+ * the one it has (an SDK error carries none), and if Cognito killed it, the next answer is
+ * CODE_EXPIRED and resendOtp gets a new one.
+ *
+ * NotAuthorizedException is the lockout (TOO_MANY_ATTEMPTS) when its wording says so, otherwise an
+ * expired or spent Session (CODE_EXPIRED); Cognito gives nothing firmer to tell them apart by.
+ * @throws OtpError BAD_USER_INPUT (field 'code', or 'handle' for a malformed or sign-up handle),
+ *   CODE_MISMATCH (attemptsRemaining), CODE_EXPIRED, SESSION_EXPIRED, TOO_MANY_ATTEMPTS (scope
+ *   destination | ip, or Cognito's lockout), RATE_LIMITED (scope request, or handle while another
+ *   call holds it), UPSTREAM_UNAVAILABLE, SERVICE_UNAVAILABLE, INTERNAL_SERVER_ERROR
+ */
+export async function verifyOtp(call: Call, input: VerifyOtpInput): Promise<AuthStep> {
+  let code = '';
+  // Two sequential store round trips: lock (with the request count and the wrong-code counters), then
+  // consume or count the wrong code. See acquire's `verifyBudgets`.
+  const held = await acquire(
+    call,
+    input?.handle,
+    leaseMs(call, 1),
+    () => {
+      code = normaliseCode(input.code, SIGN_IN_CODE_LENGTH);
+    },
+    { verifyBudgets: true },
+  );
+  const { record } = held;
+  if (record.kind !== 'SIGN_IN') return releaseAndThrow(call, held, badInput('handle'));
+
+  try {
+    await checkVerifyBudgets(call, held);
+  } catch (error) {
+    return releaseAndThrow(call, held, error);
+  }
+
+  if (record.fake || record.session === undefined || record.challenge === undefined) {
+    await call.p.verifyLatency.padSince(performance.now());
+    throw await wrongCode(call, held);
+  }
+
+  let output: RespondToAuthChallengeCommandOutput;
+  const started = performance.now();
+  try {
+    output = await call.p.api.respondToOtp(call.cognito, {
+      username: record.challengeUsername ?? record.username,
+      session: record.session,
+      challenge: record.challenge,
+      code,
+    });
+  } catch (error) {
+    if (isOtpError(error) && error.code === 'CODE_MISMATCH') {
+      call.p.verifyLatency.observe(performance.now() - started);
+      throw await wrongCode(call, held, error.cause);
+    }
+    return releaseAndThrow(call, held, error);
+  }
+  call.p.verifyLatency.observe(performance.now() - started);
+
+  if (output.AuthenticationResult === undefined) {
+    // Another challenge after the code (MFA on a passwordless pool): not a flow this engine offers.
+    return releaseAndThrow(
+      call,
+      held,
+      otpError('INTERNAL_SERVER_ERROR', { cause: new Error(`unexpected challenge ${output.ChallengeName}`) }),
+    );
+  }
+  const step = doneStep(output.AuthenticationResult);
+  // Exactly one caller gets tokens for a handle, even if our lease ran out during the call.
+  if (!(await consume(call, held))) throw otpError('SESSION_EXPIRED');
+  return step;
+}

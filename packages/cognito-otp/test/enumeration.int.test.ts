@@ -1,0 +1,115 @@
+// Unknown addresses must be indistinguishable from known ones: shape, masked-destination format and
+// time, whether Cognito fakes them (PreventUserExistenceErrors ENABLED) or the engine does (LEGACY).
+import { ConfirmSignUpCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { describe, expect, test } from 'vitest';
+import { createTestEngine } from '../src/testing/index.js';
+import type { AuthStep } from '../src/types.js';
+import { challengeOf, expectOtpError, newEmail, registeredUser } from './helpers.js';
+
+function shape(step: AuthStep) {
+  const c = challengeOf(step);
+  return {
+    nextStep: step.nextStep,
+    keys: Object.keys(c).sort(),
+    codeLength: c.codeLength,
+    medium: c.delivery.medium,
+    format: c.delivery.destination.replace(/[a-z]/g, 'x').replace(/[0-9]/g, '9'),
+    lifetime: c.expiresAt.getTime() - c.resendAvailableAt.getTime(),
+  };
+}
+
+describe('enumeration safety', () => {
+  test('LEGACY pool: the engine makes the challenge up; no code is sent, none accepted, resend "works"', async () => {
+    await using t = await createTestEngine({ pool: { preventUserExistenceErrors: 'LEGACY' } });
+    const known = newEmail('known');
+    await registeredUser(t, known);
+    const unknown = newEmail('nobody');
+    t.clock.advance(30_000);
+    const real = await t.engine.startSignIn({ email: known }, t.ctx());
+    t.emulator.resetCalls();
+    const fake = await t.engine.startSignIn({ email: unknown }, t.ctx());
+    expect(shape(fake)).toEqual(shape(real));
+    expect(challengeOf(fake).delivery.destination).toBe('n***@e***');
+    expect(t.emulator.calls()).toEqual({ InitiateAuth: 1 });
+    const { handle } = challengeOf(fake);
+    t.emulator.resetCalls();
+    for (const attemptsRemaining of [2, 1]) {
+      await expectOtpError(t.engine.verifyOtp({ handle, code: '12345678' }, t.ctx()), 'CODE_MISMATCH', {
+        attemptsRemaining,
+      });
+    }
+    t.clock.advance(30_000);
+    expect(shape(await t.engine.resendOtp({ handle }, t.ctx()))).toEqual(shape(real));
+    await expectOtpError(t.engine.verifyOtp({ handle, code: '12345678' }, t.ctx()), 'CODE_MISMATCH', {
+      attemptsRemaining: 0,
+    });
+    await expectOtpError(t.engine.verifyOtp({ handle, code: '12345678' }, t.ctx()), 'SESSION_EXPIRED');
+    // The made-up handle never reached Cognito after the start.
+    expect(t.emulator.calls()).toEqual({});
+    expect(t.emulator.messages(unknown)).toEqual([]);
+  });
+
+  test('an unconfirmed account answers like an unknown one', async () => {
+    await using t = await createTestEngine();
+    const email = newEmail();
+    await t.engine.signUp({ email }, t.ctx());
+    t.clock.advance(30_000);
+    const step = await t.engine.startSignIn({ email }, t.ctx());
+    expect(step.nextStep).toBe('CONFIRM_SIGN_IN_WITH_EMAIL_CODE');
+    expect(t.emulator.messages(email).filter((m) => m.kind === 'SIGN_IN')).toEqual([]);
+  });
+
+  test('the other channel: a stable made-up mask of the same format', async () => {
+    await using t = await createTestEngine({ pool: { preventUserExistenceErrors: 'LEGACY' } });
+    const email = newEmail();
+    const first = challengeOf(await t.engine.startSignIn({ email, channel: 'SMS' }, t.ctx()));
+    t.clock.advance(30_000);
+    const second = challengeOf(await t.engine.startSignIn({ email, channel: 'SMS' }, t.ctx()));
+    expect(first.delivery.destination).toMatch(/^\+\*{7}[0-9]{4}$/);
+    expect(second.delivery.destination).toBe(first.delivery.destination);
+  });
+
+  test('an account without the asked factor (SELECT_CHALLENGE without it) gets a made-up challenge', async () => {
+    await using t = await createTestEngine();
+    const email = newEmail();
+    // A user with a password and email: asking for SMS makes Cognito answer SELECT_CHALLENGE without SMS_OTP.
+    await t.cognitoClient.send(
+      new SignUpCommand({
+        ClientId: t.profile.clientId,
+        Username: email,
+        Password: 'Corr3ct-Horse-Battery',
+        UserAttributes: [{ Name: 'email', Value: email }],
+      }),
+    );
+    await t.cognitoClient.send(
+      new ConfirmSignUpCommand({
+        ClientId: t.profile.clientId,
+        Username: email,
+        ConfirmationCode: t.lastCode(email),
+      }),
+    );
+    t.clock.advance(30_000);
+    t.emulator.clearMessages();
+    const step = await t.engine.startSignIn({ email, channel: 'SMS' }, t.ctx());
+    expect(step.nextStep).toBe('CONFIRM_SIGN_IN_WITH_SMS_CODE');
+    expect(challengeOf(step).delivery.destination).toMatch(/^\+\*{7}[0-9]{4}$/);
+    expect(t.emulator.messages()).toEqual([]);
+  });
+
+  test('a made-up answer takes as long as real ones do on average', async () => {
+    await using t = await createTestEngine({ pool: { preventUserExistenceErrors: 'LEGACY' } });
+    const email = newEmail();
+    await registeredUser(t, email);
+    // Real starts that take 300 ms each set the running average.
+    for (let i = 0; i < 3; i++) {
+      t.clock.advance(30_000);
+      t.emulator.injectFault({ operation: 'InitiateAuth', latencyMs: 300 });
+      await t.engine.startSignIn({ email }, t.ctx());
+    }
+    const started = performance.now();
+    await t.engine.startSignIn({ email: newEmail('nobody') }, t.ctx());
+    const elapsed = performance.now() - started;
+    expect(elapsed).toBeGreaterThanOrEqual(230);
+    expect(elapsed).toBeLessThan(1000);
+  });
+});

@@ -1,0 +1,294 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { handleId, newHandle, parseHandle, sealRecord } from '../src/handles/handle.js';
+import { createMemoryStore } from '../src/store/memory-store.js';
+import type { LockResult, OtpStore } from '../src/store/types.js';
+import type { StoreBackend } from './store-backends.js';
+
+/** A fresh id per test, so tests share one store without seeing each other. */
+const freshId = () => handleId(randomBytes(32));
+/** Every byte value, so a Lua or encoding slip that mangles binary data shows. */
+const BINARY = Buffer.from(Array.from({ length: 512 }, (_, i) => i % 256));
+
+function locked(result: LockResult): Extract<LockResult, { status: 'locked' }> {
+  if (result.status !== 'locked') throw new Error(`expected locked, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+/**
+ * The OtpStore contract: the same behaviour from the memory store, a standalone Redis and a Redis
+ * Cluster. Call inside a describe; `setup` runs once in beforeAll.
+ */
+export function storeContract(setup: () => Promise<StoreBackend>): void {
+  let backend: StoreBackend;
+  let store: OtpStore;
+  const LONG_TTL = 600_000;
+
+  beforeAll(async () => {
+    backend = await setup();
+    store = backend.store;
+  });
+  afterAll(async () => {
+    await backend?.close();
+  });
+
+  it('creates a handle and locks it: data intact (binary), attempts 0, a token', async () => {
+    const id = freshId();
+    await store.createHandle(id, BINARY, LONG_TTL);
+    const result = locked(await store.lockHandle(id, 5_000));
+    expect(result.data.equals(BINARY)).toBe(true);
+    expect(result.attempts).toBe(0);
+    expect(result.lockToken).toEqual(expect.any(String));
+    expect(result.lockToken.length).toBeGreaterThan(8);
+  });
+
+  it('answers missing for an unknown handle, on every method', async () => {
+    const id = freshId();
+    expect(await store.lockHandle(id, 5_000)).toEqual({ status: 'missing' });
+    expect(await store.replaceHandle(id, 'token', BINARY, LONG_TTL)).toBe(false);
+    expect(await store.consumeHandle(id, 'token')).toBe(false);
+    expect(await store.recordWrongCode(id, 'token', 3)).toEqual({
+      attempts: 0,
+      burned: false,
+      missing: true,
+    });
+    await store.unlockHandle(id, 'token');
+    await store.deleteHandle(id);
+    expect(await store.lockHandle(id, 5_000)).toEqual({ status: 'missing' });
+  });
+
+  it('answers busy while another holder has the lock, with retryAfterMs within the lease', async () => {
+    const id = freshId();
+    await store.createHandle(id, BINARY, LONG_TTL);
+    locked(await store.lockHandle(id, 5_000));
+    const busy = await store.lockHandle(id, 5_000);
+    expect(busy.status).toBe('busy');
+    if (busy.status !== 'busy') return;
+    expect(busy.retryAfterMs).toBeGreaterThanOrEqual(1);
+    expect(busy.retryAfterMs).toBeLessThanOrEqual(5_000);
+  });
+
+  it('lets the lock be taken over once its lease ran out; the old token then ends nothing', async () => {
+    const id = freshId();
+    await store.createHandle(id, BINARY, LONG_TTL);
+    const first = locked(await store.lockHandle(id, backend.shortMs));
+    await backend.elapse(backend.shortMs + 50);
+    const second = locked(await store.lockHandle(id, 60_000));
+    expect(second.lockToken).not.toBe(first.lockToken);
+    expect(await store.replaceHandle(id, first.lockToken, Buffer.from('stale'), LONG_TTL)).toBe(false);
+    expect(await store.consumeHandle(id, first.lockToken)).toBe(false);
+    await store.unlockHandle(id, first.lockToken);
+    expect((await store.lockHandle(id, 60_000)).status).toBe('busy');
+    expect(await store.consumeHandle(id, second.lockToken)).toBe(true);
+  });
+
+  it('unlockHandle releases our lock and only ours', async () => {
+    const id = freshId();
+    await store.createHandle(id, BINARY, LONG_TTL);
+    const held = locked(await store.lockHandle(id, 60_000));
+    await store.unlockHandle(id, 'not-the-token');
+    expect((await store.lockHandle(id, 60_000)).status).toBe('busy');
+    await store.unlockHandle(id, held.lockToken);
+    const again = locked(await store.lockHandle(id, 60_000));
+    expect(again.attempts).toBe(0);
+  });
+
+  it('replaceHandle swaps data and TTL, keeps attempts and releases the lock', async () => {
+    const id = freshId();
+    await store.createHandle(id, BINARY, backend.shortMs * 2);
+    const first = locked(await store.lockHandle(id, 60_000));
+    await store.recordWrongCode(id, first.lockToken, 3);
+    const second = locked(await store.lockHandle(id, 60_000));
+    expect(await store.replaceHandle(id, 'not-the-token', Buffer.from('x'), LONG_TTL)).toBe(false);
+    const next = Buffer.from([0, 1, 2, 255, 0]);
+    expect(await store.replaceHandle(id, second.lockToken, next, LONG_TTL)).toBe(true);
+    if (backend.pttl) {
+      const ttl = await backend.pttl(id);
+      expect(ttl).toBeGreaterThan(LONG_TTL - 5_000);
+      expect(ttl).toBeLessThanOrEqual(LONG_TTL);
+    }
+    // Past the old TTL: the new one holds.
+    await backend.elapse(backend.shortMs * 2 + 50);
+    const third = locked(await store.lockHandle(id, 60_000));
+    expect(third.data.equals(next)).toBe(true);
+    expect(third.attempts).toBe(1);
+    // The lock we replaced under is gone: a second replace with it fails.
+    expect(await store.replaceHandle(id, second.lockToken, next, LONG_TTL)).toBe(false);
+  });
+
+  it('recordWrongCode counts, releases the lock, and burns the handle at maxAttempts', async () => {
+    const id = freshId();
+    await store.createHandle(id, BINARY, LONG_TTL);
+    const one = locked(await store.lockHandle(id, 60_000));
+    expect(await store.recordWrongCode(id, one.lockToken, 3)).toEqual({
+      attempts: 1,
+      burned: false,
+      missing: false,
+    });
+    const two = locked(await store.lockHandle(id, 60_000));
+    expect(two.attempts).toBe(1);
+    expect(await store.recordWrongCode(id, two.lockToken, 3)).toEqual({
+      attempts: 2,
+      burned: false,
+      missing: false,
+    });
+    const three = locked(await store.lockHandle(id, 60_000));
+    expect(await store.recordWrongCode(id, three.lockToken, 3)).toEqual({
+      attempts: 3,
+      burned: true,
+      missing: false,
+    });
+    expect(await store.lockHandle(id, 60_000)).toEqual({ status: 'missing' });
+    expect(await store.consumeHandle(id, three.lockToken)).toBe(false);
+  });
+
+  it('recordWrongCode with a stale token still counts but leaves the new holder locked', async () => {
+    const id = freshId();
+    await store.createHandle(id, BINARY, LONG_TTL);
+    const stale = locked(await store.lockHandle(id, backend.shortMs));
+    await backend.elapse(backend.shortMs + 50);
+    const current = locked(await store.lockHandle(id, 60_000));
+    expect(await store.recordWrongCode(id, stale.lockToken, 3)).toEqual({
+      attempts: 1,
+      burned: false,
+      missing: false,
+    });
+    expect((await store.lockHandle(id, 60_000)).status).toBe('busy');
+    expect(await store.consumeHandle(id, current.lockToken)).toBe(true);
+  });
+
+  it('consumeHandle is true exactly once under 20 concurrent consumers with the token', async () => {
+    const id = freshId();
+    await store.createHandle(id, BINARY, LONG_TTL);
+    const held = locked(await store.lockHandle(id, 60_000));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => store.consumeHandle(id, held.lockToken)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await store.lockHandle(id, 60_000)).toEqual({ status: 'missing' });
+  });
+
+  it('of 20 concurrent verifiers (lock, then consume) exactly one succeeds', async () => {
+    const id = freshId();
+    await store.createHandle(id, BINARY, LONG_TTL);
+    const outcomes = await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        const result = await store.lockHandle(id, 60_000);
+        return result.status === 'locked' ? store.consumeHandle(id, result.lockToken) : result.status;
+      }),
+    );
+    expect(outcomes.filter((outcome) => outcome === true)).toHaveLength(1);
+    expect(outcomes.filter((outcome) => outcome === 'busy' || outcome === 'missing')).toHaveLength(19);
+  });
+
+  it('deleteHandle removes a handle, locked or not', async () => {
+    const id = freshId();
+    await store.createHandle(id, BINARY, LONG_TTL);
+    locked(await store.lockHandle(id, 60_000));
+    await store.deleteHandle(id);
+    expect(await store.lockHandle(id, 60_000)).toEqual({ status: 'missing' });
+  });
+
+  it('expires a handle after its TTL', async () => {
+    const id = freshId();
+    await store.createHandle(id, BINARY, backend.shortMs);
+    if (backend.pttl) {
+      const ttl = await backend.pttl(id);
+      expect(ttl).toBeGreaterThan(0);
+      expect(ttl).toBeLessThanOrEqual(backend.shortMs);
+    }
+    await backend.elapse(backend.shortMs + 50);
+    expect(await store.lockHandle(id, 60_000)).toEqual({ status: 'missing' });
+  });
+
+  it('takes a lock lease shorter than, and independent of, the handle TTL', async () => {
+    const id = freshId();
+    await store.createHandle(id, BINARY, LONG_TTL);
+    locked(await store.lockHandle(id, 1_000));
+    if (backend.pttl) expect(await backend.pttl(id)).toBeGreaterThan(LONG_TTL - 5_000);
+  });
+
+  it('refuses durations that are not whole positive milliseconds, before touching the store', async () => {
+    await expect(store.createHandle(freshId(), BINARY, 0)).rejects.toThrow(RangeError);
+    await expect(store.createHandle(freshId(), BINARY, 1.5)).rejects.toThrow(RangeError);
+    await expect(store.lockHandle(freshId(), -1)).rejects.toThrow(RangeError);
+    await expect(store.recordWrongCode(freshId(), 't', 0)).rejects.toThrow(RangeError);
+  });
+
+  it('reads the stored destination counters with the lock where it can (not in Cluster)', async () => {
+    const id = freshId();
+    const destination = randomBytes(32).toString('base64url');
+    const tag = randomBytes(4).toString('hex');
+    const used = store.limiter({ keyPrefix: `peek-used-${tag}`, points: 10, duration: 3600 });
+    const unused = store.limiter({ keyPrefix: `peek-unused-${tag}`, points: 10, duration: 60 });
+    await used.penalty(destination, 3);
+    await store.createHandle(id, BINARY, LONG_TTL, destination);
+    const result = locked(await store.lockHandle(id, 5_000, [used, unused]));
+    expect(result.data.equals(BINARY)).toBe(true);
+    if (backend.name === 'cluster') {
+      // The counters live on other shards than the handle: the caller reads them itself.
+      expect(result.peeked).toBeUndefined();
+      return;
+    }
+    expect(result.peeked).toEqual({
+      destinationKey: destination,
+      counters: [{ consumedPoints: 3, msBeforeNext: expect.any(Number) }, null],
+    });
+    const msBeforeNext = result.peeked?.counters[0]?.msBeforeNext ?? 0;
+    expect(msBeforeNext).toBeGreaterThan(3_500_000);
+    expect(msBeforeNext).toBeLessThanOrEqual(3_600_000);
+    // A rewrite keeps the destination: the next lock peeks again.
+    expect(await store.replaceHandle(id, result.lockToken, BINARY, LONG_TTL)).toBe(true);
+    expect(locked(await store.lockHandle(id, 5_000, [used])).peeked?.counters).toEqual([
+      { consumedPoints: 3, msBeforeNext: expect.any(Number) },
+    ]);
+  });
+
+  it('peeks nothing without a stored destination, or for limiters it did not make', async () => {
+    const id = freshId();
+    const limiter = store.limiter({
+      keyPrefix: `peek-${randomBytes(4).toString('hex')}`,
+      points: 1,
+      duration: 60,
+    });
+    await store.createHandle(id, BINARY, LONG_TTL);
+    expect(locked(await store.lockHandle(id, 5_000, [limiter])).peeked).toBeUndefined();
+    const other = freshId();
+    await store.createHandle(other, BINARY, LONG_TTL, 'some-destination');
+    const foreign = createMemoryStore().limiter({ keyPrefix: 'foreign', points: 1, duration: 60 });
+    expect(locked(await store.lockHandle(other, 5_000, [foreign])).peeked).toBeUndefined();
+  });
+
+  it('answers ping', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+  });
+
+  it('keeps a pending handle with a 1 KB Cognito session under 3 KB of Redis memory', async (context) => {
+    if (!backend.memoryUsage) return context.skip();
+    const handle = parseHandle(newHandle(randomBytes))!;
+    const id = handleId(handle);
+    const record = {
+      v: 1,
+      kind: 'SIGN_IN',
+      session: randomBytes(768).toString('base64'), // 1024 characters, like a Cognito session
+      username: '7d1e9c3a-5b2f-4e8a-9c1d-2f3a4b5c6d7e',
+      profile: 'default',
+      medium: 'EMAIL',
+      destination: 'y***@e***',
+      destinationKey: randomBytes(32).toString('base64url'),
+      sends: 1,
+      createdAt: Date.now(),
+      expiresAt: Date.now() + 180_000,
+      resendAt: Date.now() + 30_000,
+    };
+    const sealed = sealRecord(handle, 'default', record);
+    await store.createHandle(id, sealed, LONG_TTL);
+    const held = locked(await store.lockHandle(id, 60_000));
+    const bytes = await backend.memoryUsage(id);
+    console.info(
+      `${backend.name}: sealed record ${sealed.length} B, Redis MEMORY USAGE of the locked handle ${bytes} B`,
+    );
+    expect(bytes).toBeLessThan(3 * 1024);
+    await store.consumeHandle(id, held.lockToken);
+  });
+}
