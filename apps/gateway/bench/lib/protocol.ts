@@ -1,0 +1,106 @@
+/**
+ * Messages between the orchestrator (run.ts) and the load driver (driver.ts), a separate process
+ * connected by Node's IPC channel. The orchestrator reads CPU and Redis counters around each command;
+ * the driver only makes requests.
+ */
+
+export interface Targets {
+  /** Gateway base URL, `http://127.0.0.1:<port>`. */
+  gateway: string;
+  /** Emulator base URL (Cognito API and the dev mailbox). */
+  emulator: string;
+}
+
+export type DriverCommand =
+  /** Creates confirmed users `index(from) .. index(from+count-1)` straight on the emulator. */
+  | { cmd: 'setup'; emulator: string; clientId: string; from: number; count: number; concurrency: number }
+  /** autocannon: `requests` POSTs of one GraphQL body to `url` (the baseline's echo, the layer's mutations). */
+  | { cmd: 'autocannon'; url: string; body: GraphQLRequest; requests: number; connections: number }
+  /**
+   * startSignIn for users from..from+count-1; with `fetchCodes`, each code is read from the mailbox
+   * and the handle kept for a later `verify`.
+   */
+  | (Targets & { cmd: 'start'; from: number; count: number; concurrency: number; fetchCodes: boolean })
+  /** verifyOtp for every handle kept by `start`. */
+  | { cmd: 'verify'; gateway: string; concurrency: number }
+  /** Whole flows (startSignIn, mailbox, verifyOtp) for users from..from+count-1. */
+  | (Targets & { cmd: 'flows'; from: number; count: number; concurrency: number })
+  /**
+   * Whole flows started at a fixed rate (open loop), through the gateway or straight to the emulator
+   * with the AWS SDK (InitiateAuth, RespondToAuthChallenge); latency per step.
+   */
+  | (Targets & {
+      cmd: 'rate';
+      via: 'gateway' | 'sdk';
+      clientId: string;
+      region: string;
+      from: number;
+      count: number;
+      flowsPerSecond: number;
+    })
+  /** Flows one at a time with idle gaps, recording when each mutation ran (epoch ms). */
+  | (Targets & { cmd: 'sequential'; from: number; count: number; idleMs: number })
+  | { cmd: 'clearMailbox'; emulator: string }
+  | { cmd: 'exit' };
+
+export type DriverReply = { ok: true; result: unknown } | { ok: false; error: string };
+
+export interface PhaseResult {
+  /** Operations that answered as expected. */
+  ok: number;
+  failed: number;
+  /** The first failure, for the report. */
+  firstError?: string;
+  wallMs: number;
+}
+
+export interface RateResult extends PhaseResult {
+  /** Milliseconds per step, in start order: the first mutation (from its scheduled start) and the second. */
+  first: number[];
+  second: number[];
+  /** How far behind schedule the driver started flows at worst, ms (should be ~0). */
+  maxLagMs: number;
+}
+
+export interface GraphQLRequest {
+  query: string;
+  variables: Record<string, unknown>;
+}
+
+/** The documents the driver sends: the gateway's two flow mutations and the baseline's trivial one. */
+export const DOCUMENTS = {
+  startSignIn: `mutation StartSignIn($input: StartSignInInput!) {
+  startSignIn(input: $input) {
+    nextStep
+    challenge { handle codeLength expiresAt resendAvailableAt delivery { medium destination } }
+  }
+}`,
+  verifyOtp: `mutation VerifyOtp($input: VerifyOtpInput!) {
+  verifyOtp(input: $input) {
+    nextStep
+    tokens { accessToken idToken refreshToken expiresIn tokenType }
+  }
+}`,
+  echo: 'mutation Echo($input: EchoInput!) { echo(input: $input) { ok value } }',
+} as const;
+
+export interface BaselineResult {
+  requests: number;
+  non2xx: number;
+  errors: number;
+  p50: number;
+  p99: number;
+  requestsPerSecond: number;
+}
+
+export interface TimedMutation {
+  op: 'startSignIn' | 'verifyOtp';
+  /** Epoch ms, sub-millisecond. */
+  start: number;
+  end: number;
+}
+
+/** The address of bench user `index`. */
+export function userEmail(index: number): string {
+  return `u${index}@bench.example`;
+}

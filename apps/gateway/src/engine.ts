@@ -1,0 +1,75 @@
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { createOtpEngine, type OtpLogEntry, type OtpStore } from '@otpgate/cognito-otp';
+import type { Logger } from 'pino';
+import type { ClientProfile } from './config.js';
+import type { GatewayEngine } from './context.js';
+import type { GatewayMetrics } from './http/metrics.js';
+
+export interface EngineSettings {
+  profiles: Readonly<Record<string, ClientProfile>>;
+  /** The Cognito client of a region (one per region, shared). */
+  cognitoClientFor: (region: string) => CognitoIdentityProviderClient;
+  store: OtpStore;
+  /** Keys the HMAC of identifiers; the same on every replica. */
+  hmacSecret: string;
+  /** Per-call Cognito timeout, ms. @default the engine's */
+  cognitoTimeoutMs?: number;
+  /** Epoch ms; tests share one with the store and the emulator. @default Date.now */
+  clock?: { now(): number };
+  logger: Logger;
+  metrics: GatewayMetrics;
+}
+
+/**
+ * The engine for the gateway's profiles: each profile's Cognito and limit settings, nothing of HTTP.
+ * Its structured events (which never carry identifiers) go to pino, and its Cognito call timings to
+ * the latency histogram.
+ */
+export function createEngine(settings: EngineSettings): GatewayEngine {
+  const list = Object.values(settings.profiles);
+  const first = list[0];
+  if (!first) throw new TypeError('createEngine: no client profile');
+  const profiles = Object.fromEntries(
+    list.map((profile) => [
+      profile.name,
+      {
+        userPoolId: profile.userPoolId,
+        clientId: profile.clientId,
+        region: profile.region,
+        onExistingUser: profile.onExistingUser,
+        cognitoClient: settings.cognitoClientFor(profile.region),
+        ...(profile.clientSecret !== undefined && { clientSecret: profile.clientSecret }),
+        ...(profile.authSessionValiditySeconds !== undefined && {
+          authSessionValiditySeconds: profile.authSessionValiditySeconds,
+        }),
+        ...(profile.signUpHandleTtlSeconds !== undefined && {
+          signUpHandleTtlSeconds: profile.signUpHandleTtlSeconds,
+        }),
+        ...(profile.limits !== undefined && { limits: profile.limits }),
+      },
+    ]),
+  );
+  const { logger, metrics } = settings;
+  const onEvent = (entry: OtpLogEntry) => {
+    if (
+      (entry.event === 'cognito.call' || entry.event === 'cognito.error') &&
+      entry.durationMs !== undefined
+    ) {
+      metrics.cognitoDuration.observe(
+        { step: entry.cognitoStep ?? 'unknown', outcome: entry.event === 'cognito.call' ? 'ok' : 'error' },
+        entry.durationMs / 1000,
+      );
+    }
+    const { level, event, ...fields } = entry;
+    logger[level]({ source: 'engine', ...fields }, event);
+  };
+  return createOtpEngine({
+    cognitoClient: settings.cognitoClientFor(first.region),
+    profiles,
+    store: settings.store,
+    hmacSecret: settings.hmacSecret,
+    logger: onEvent,
+    ...(settings.cognitoTimeoutMs !== undefined && { cognitoTimeoutMs: settings.cognitoTimeoutMs }),
+    ...(settings.clock !== undefined && { clock: settings.clock }),
+  });
+}

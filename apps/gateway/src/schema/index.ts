@@ -1,0 +1,19 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { buildSchemaSync } from 'type-graphql';
+import { AuthResolver } from './auth.resolver.js';
+import { validateInputLengths } from './input-limits.js';
+import { MeResolver } from './me.resolver.js';
+
+/**
+ * The gateway's schema, exactly API.md section 1 (checked by schema.test.ts against the committed
+ * schema.graphql and against API.md itself).
+ */
+export function buildGatewaySchema(): GraphQLSchema {
+  return buildSchemaSync({
+    resolvers: [AuthResolver, MeResolver],
+    // Input length caps before any resolver runs; class-validator is not used.
+    validate: false,
+    validateFn: validateInputLengths,
+  });
+}

@@ -1,0 +1,25 @@
+import 'reflect-metadata';
+import { Ctx, Query, Resolver } from 'type-graphql';
+import type { GatewayContext } from '../context.js';
+import { gatewayError } from '../errors.js';
+import { User } from './user.type.js';
+
+@Resolver()
+export class MeResolver {
+  /**
+   * The signed-in user, from `Authorization: Bearer <access token>`: null without the header;
+   * UNAUTHENTICATED for a malformed, forged, expired, foreign-profile or revoked token. The token is
+   * verified locally (JWKS) and then with Cognito GetUser, which is what tells a revoked token and also
+   * gives the attributes an access token does not carry (email, phone number).
+   */
+  @Query(() => User, { nullable: true })
+  async me(@Ctx() context: GatewayContext): Promise<User | null> {
+    const { authorization } = context;
+    if (authorization.kind === 'none') return null;
+    if (authorization.kind === 'invalid')
+      throw gatewayError('UNAUTHENTICATED', 'The access token is not valid.');
+    const { sub } = await context.services.accessTokens.verify(authorization.token, context.profile);
+    const attributes = await context.services.accessTokens.getUser(authorization.token, context.profile);
+    return { sub, ...attributes };
+  }
+}

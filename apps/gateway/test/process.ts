@@ -1,0 +1,317 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { constants, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { PasswordlessPool } from '@otpgate/cognito-emulator';
+import type { LimitOverrides } from '../src/config.js';
+
+/**
+ * The REAL gateway entry (`src/main.ts`) as a child process, for multi-process, failover and shutdown
+ * tests: environment in, `/healthz` out, signals and exit codes as an orchestrator sees them.
+ *
+ * ```ts
+ * await using gw = await startGatewayProcess({ env: { ...profileEnv(pool, emulator.url), REDIS_URL } });
+ * const { body } = await gw.graphql(START_SIGN_IN, { input: { email } });
+ * expect(await gw.stop('SIGTERM')).toBe(0);
+ * ```
+ *
+ * The child runs TypeScript source through tsx with the `@otpgate/source` condition, so workspace
+ * packages resolve to their `src` exactly as in vitest and no build step is needed. type-graphql works
+ * under tsx's esbuild transform because every `@Field`/`@Arg` names its type explicitly: nothing relies
+ * on emitted decorator metadata.
+ */
+
+const GATEWAY_DIR = fileURLToPath(new URL('..', import.meta.url));
+
+/** Shared by every replica of a test, as production replicas share one (else limits split per replica). */
+export const TEST_HMAC_SECRET = 'process-test-hmac-secret-0123456789abcdefghij';
+
+/**
+ * Loaded into the child before main.ts: when our end of its stdin pipe closes (this process ended in any
+ * way, even SIGKILL, which no 'exit' hook survives), the gateway kills itself rather than live on as
+ * an orphan holding a port. main.ts always leaves through process.exit, so the open pipe never keeps
+ * a finished gateway alive.
+ */
+const ORPHAN_GUARD =
+  'data:text/javascript,process.stdin.on("end",()=>process.kill(process.pid,"SIGKILL"));process.stdin.resume();';
+
+const OUTPUT_LIMIT = 2_000_000;
+
+export interface GatewayProcessOptions {
+  /**
+   * Variables for main.ts, over the harness defaults: PORT=0, HOST=127.0.0.1, NODE_ENV=test,
+   * LOG_LEVEL=info, OTPGATE_HMAC_SECRET=TEST_HMAC_SECRET. Nothing is inherited from this process but
+   * PATH, so a developer's REDIS_URL or AWS settings never leak in. `undefined` removes a default.
+   */
+  env: Record<string, string | undefined>;
+  /** Label in error messages. @default 'gateway' */
+  name?: string;
+  /** How long to wait for the listening line and /healthz, ms. @default 30000 */
+  startTimeoutMs?: number;
+}
+
+export interface ProcessResponse<T = Record<string, unknown>> {
+  status: number;
+  body: { data?: T | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+  /** Wall time of the request, ms. */
+  ms: number;
+}
+
+export interface GatewayProcess extends AsyncDisposable {
+  readonly name: string;
+  readonly pid: number;
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly port: number;
+  /** True until the process has exited. */
+  readonly running: boolean;
+  /** Resolves with the exit code when the process ends (128 + signal number when a signal killed it). */
+  readonly exited: Promise<number>;
+  /** Everything written to stdout and stderr so far, interleaved. */
+  output(): string;
+  /** The JSON log lines of stdout, parsed. */
+  logs(): Array<Record<string, unknown>>;
+  /**
+   * POSTs one operation to /graphql. Rejects on a network error or after `timeoutMs` (@default 15000):
+   * a load test treats either as a failure of the gateway, never as an answer.
+   */
+  graphql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: { timeoutMs?: number; headers?: Record<string, string> },
+  ): Promise<ProcessResponse<T>>;
+  /** GET a path; the status, or 0 when the connection failed. */
+  probe(path: '/healthz' | '/readyz', timeoutMs?: number): Promise<number>;
+  /**
+   * Sends `signal` (@default SIGTERM) and resolves with the exit code; SIGKILL after `timeoutMs`
+   * (@default 15000) if it has not exited by then. Already exited: its exit code.
+   */
+  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number>;
+}
+
+const live = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  // Normal end of the test process: no gateway outlives it (the stdin guard covers abnormal ends).
+  process.once('exit', () => {
+    for (const child of live) child.kill('SIGKILL');
+    for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
+  if (code !== null) return code;
+  return 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
+}
+
+/** Starts `src/main.ts` in a child process and resolves once it listens and /healthz answers 200. */
+export async function startGatewayProcess(options: GatewayProcessOptions): Promise<GatewayProcess> {
+  installExitHook();
+  const name = options.name ?? 'gateway';
+  const env: Record<string, string> = {};
+  const merged: Record<string, string | undefined> = {
+    PATH: process.env.PATH,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'info',
+    OTPGATE_HMAC_SECRET: TEST_HMAC_SECRET,
+    // Dummy values: the engine's Cognito operations are unsigned; without these the SDK would search
+    // the credential chain (instance metadata) if anything ever asked for a signature.
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    ...options.env,
+  };
+  for (const [key, value] of Object.entries(merged)) if (value !== undefined) env[key] = value;
+
+  const child = spawn(
+    process.execPath,
+    ['--conditions=@otpgate/source', '--import', 'tsx', '--import', ORPHAN_GUARD, 'src/main.ts'],
+    { cwd: GATEWAY_DIR, env, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  live.add(child);
+  let output = '';
+  let stdout = '';
+  const append = (chunk: Buffer, isStdout: boolean) => {
+    const text = chunk.toString('utf8');
+    output = (output + text).slice(-OUTPUT_LIMIT);
+    if (isStdout) stdout = (stdout + text).slice(-OUTPUT_LIMIT);
+  };
+  child.stdout?.on('data', (chunk: Buffer) => append(chunk, true));
+  child.stderr?.on('data', (chunk: Buffer) => append(chunk, false));
+  let exitCode: number | undefined;
+  const exited = new Promise<number>((resolve) => {
+    child.once('exit', (code, signal) => {
+      exitCode = exitCodeOf(code, signal);
+      live.delete(child);
+      child.stdin?.destroy();
+      resolve(exitCode);
+    });
+  });
+
+  const parsedLogs = () => {
+    const lines: Array<Record<string, unknown>> = [];
+    for (const line of stdout.split('\n')) {
+      if (!line.startsWith('{')) continue;
+      try {
+        lines.push(JSON.parse(line) as Record<string, unknown>);
+      } catch {
+        // a partial last line
+      }
+    }
+    return lines;
+  };
+
+  const fail = async (why: string): Promise<never> => {
+    child.kill('SIGKILL');
+    await exited;
+    throw new Error(`${name} ${why}; output:\n${output.slice(-4_000)}`);
+  };
+
+  // The listening line carries the bound URL (PORT=0 picks a free port: no race for a port).
+  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
+  let url: string | undefined;
+  while (url === undefined) {
+    if (exitCode !== undefined) return fail(`exited with code ${exitCode} during startup`);
+    if (Date.now() > deadline) return fail('did not log "gateway listening" in time');
+    const listening = parsedLogs().find((line) => line.msg === 'gateway listening');
+    if (typeof listening?.url === 'string') url = listening.url;
+    else await sleep(50);
+  }
+  const port = Number(new URL(url).port);
+
+  const probe = async (path: string, timeoutMs = 3_000): Promise<number> => {
+    try {
+      const response = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
+      await response.body?.cancel();
+      return response.status;
+    } catch {
+      return 0;
+    }
+  };
+  while ((await probe('/healthz', 1_000)) !== 200) {
+    if (exitCode !== undefined) return fail(`exited with code ${exitCode} before /healthz answered`);
+    if (Date.now() > deadline) return fail('/healthz did not answer 200 in time');
+    await sleep(50);
+  }
+
+  const stop = async (signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<number> => {
+    if (exitCode !== undefined) return exitCode;
+    child.kill(signal);
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    try {
+      return await exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  return {
+    name,
+    pid: child.pid as number,
+    url,
+    port,
+    get running() {
+      return exitCode === undefined;
+    },
+    exited,
+    output: () => output,
+    logs: parsedLogs,
+    async graphql<T>(
+      query: string,
+      variables?: Record<string, unknown>,
+      request: { timeoutMs?: number; headers?: Record<string, string> } = {},
+    ): Promise<ProcessResponse<T>> {
+      const started = performance.now();
+      const response = await fetch(`${url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...request.headers },
+        body: JSON.stringify({ query, ...(variables !== undefined && { variables }) }),
+        signal: AbortSignal.timeout(request.timeoutMs ?? 15_000),
+      });
+      const text = await response.text();
+      let body: ProcessResponse<T>['body'];
+      try {
+        body = JSON.parse(text) as ProcessResponse<T>['body'];
+      } catch {
+        body = { errors: [{ message: `not JSON (${response.status}): ${text.slice(0, 200)}` }] };
+      }
+      return { status: response.status, body, ms: performance.now() - started };
+    },
+    probe,
+    stop,
+    [Symbol.asyncDispose]: async () => {
+      await stop('SIGTERM', 5_000);
+    },
+  };
+}
+
+export interface ProfileSettings {
+  limits?: LimitOverrides;
+  authSessionValiditySeconds?: number;
+}
+
+/**
+ * Environment for one `default` profile on an emulator pool, through a profiles file (OTPGATE_CONFIG):
+ * the only way to give a deployed gateway limit overrides. The file is removed when this process exits.
+ */
+export function profileEnv(
+  pool: PasswordlessPool,
+  endpoint: string,
+  settings: ProfileSettings = {},
+): Record<string, string> {
+  installExitHook();
+  const dir = mkdtempSync(join(tmpdir(), 'otpgate-profiles-'));
+  tempDirs.add(dir);
+  const file = join(dir, 'profiles.json');
+  const profile = {
+    userPoolId: pool.userPoolId,
+    clientId: pool.clientId,
+    ...(pool.clientSecret !== undefined && { clientSecret: pool.clientSecret }),
+    region: pool.region,
+    ...settings,
+  };
+  writeFileSync(file, JSON.stringify({ profiles: { default: profile } }));
+  return { OTPGATE_CONFIG: file, COGNITO_ENDPOINT: endpoint };
+}
+
+/**
+ * Limits that let a test drive many flows per second from 127.0.0.1 without being refused: the
+ * defaults (20 sends per IP an hour, 300 requests per IP a minute) would stop a load loop in seconds.
+ * Per destination: 2 s windows, so resendOtp is available 2 s after a send.
+ */
+export const LOAD_LIMITS: LimitOverrides = {
+  sendPerDestination: [{ points: 100, durationSeconds: 2 }],
+  sendPerIp: [{ points: 100_000, durationSeconds: 60 }],
+  sendPerProfile: [{ points: 100_000, durationSeconds: 60 }],
+  requestsPerIp: [{ points: 100_000, durationSeconds: 60 }],
+  wrongCodesPerIp: [{ points: 10_000, durationSeconds: 60 }],
+};
+
+/** Resolves true when a TCP connection to the port is refused (nothing listens), false when one opens. */
+export function connectionRefused(port: number, timeoutMs = 2_000): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
+      reject(new Error(`connecting to port ${port} neither succeeded nor was refused in ${timeoutMs} ms`));
+    });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      socket.destroy();
+      if (error.code === 'ECONNREFUSED') resolve(true);
+      else reject(error);
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
