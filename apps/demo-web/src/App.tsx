@@ -1,0 +1,180 @@
+import {
+  type AuthStep,
+  type Challenge,
+  type CodeStep as CodeStepName,
+  isOtpgateError,
+  type OtpgateClient,
+  OtpgateError,
+  type User,
+} from '@otpgate/client';
+import { useState } from 'react';
+import { CodeStep } from './CodeStep.js';
+import type { DemoConfig } from './config.js';
+import { EmailStep, type Flow } from './EmailStep.js';
+import { describeError } from './messages.js';
+import type { NoticeData } from './Notice.js';
+import { SignedIn } from './SignedIn.js';
+
+type Screen =
+  | { name: 'email'; notice: NoticeData | null }
+  | {
+      name: 'code';
+      step: CodeStepName;
+      challenge: Challenge;
+      resendAt: number;
+      notice: NoticeData | null;
+    }
+  | { name: 'signed-in'; user: User | null; expiresIn: number };
+
+const asError = (error: unknown) =>
+  isOtpgateError(error) ? error : new OtpgateError('INTERNAL_SERVER_ERROR', String(error));
+
+/**
+ * The sign-in page as one small state machine over the client's AuthStep: email -> code -> signed in.
+ * Every transition is a client call; every failure becomes a message from messages.ts.
+ */
+export function App({ client, config }: { client: OtpgateClient; config: DemoConfig }) {
+  const [email, setEmail] = useState('');
+  const [screen, setScreen] = useState<Screen>({ name: 'email', notice: null });
+  const [busy, setBusy] = useState(false);
+
+  /** Runs one call with the page marked busy; failures go to `onError` as OtpgateError. */
+  async function run<T>(call: () => Promise<T>, onError: (error: OtpgateError) => void) {
+    setBusy(true);
+    try {
+      return await call();
+    } catch (error) {
+      onError(asError(error));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const restart = (notice: NoticeData | null) => setScreen({ name: 'email', notice });
+
+  /** The screen for a step: a code to enter, or (DONE) the signed-in view with `me`. */
+  async function show(step: AuthStep, notice: NoticeData | null) {
+    if (step.nextStep === 'DONE') {
+      const user = await client.me();
+      setScreen({ name: 'signed-in', user, expiresIn: step.tokens.expiresIn });
+      return;
+    }
+    setScreen({
+      name: 'code',
+      step: step.nextStep,
+      challenge: step.challenge,
+      resendAt: step.challenge.resendAvailableAt.getTime(),
+      notice,
+    });
+  }
+
+  const start = (address: string, flow: Flow) => {
+    setEmail(address);
+    void run(
+      async () => {
+        const step =
+          flow === 'SIGN_UP'
+            ? await client.signUp({ email: address })
+            : await client.startSignIn({ email: address });
+        await show(step, null);
+      },
+      (error) => setScreen({ name: 'email', notice: { tone: 'error', text: describeError(error).text } }),
+    );
+  };
+
+  const verify = (code: string) => {
+    if (screen.name !== 'code') return;
+    const { step, challenge } = screen;
+    void run(
+      async () => {
+        const input = { handle: challenge.handle, code };
+        const next =
+          step === 'CONFIRM_SIGN_UP' ? await client.confirmSignUp(input) : await client.verifyOtp(input);
+        // confirmSignUp signs in with Cognito's session; past its window the gateway sends a sign-in code.
+        await show(next, {
+          tone: 'info',
+          text: 'Your email is confirmed. We sent you a sign-in code to finish.',
+        });
+      },
+      (error) => {
+        const { text, effect } = describeError(error);
+        if (effect === 'restart') restart({ tone: 'error', text });
+        else setScreen({ ...screen, notice: { tone: 'error', text } });
+      },
+    );
+  };
+
+  const resend = () => {
+    if (screen.name !== 'code') return;
+    void run(
+      async () => {
+        const next = await client.resendOtp({ handle: screen.challenge.handle });
+        await show(next, {
+          tone: 'info',
+          text: `We sent a new code to ${screen.challenge.delivery.destination}.`,
+        });
+      },
+      (error) => {
+        const { text, effect } = describeError(error);
+        if (effect === 'restart') return restart({ tone: 'error', text });
+        // The gateway's clock decides: its retryAfterSeconds replaces our countdown's target.
+        const resendAt =
+          error.code === 'RATE_LIMITED' && error.retryAfterSeconds !== undefined
+            ? Date.now() + error.retryAfterSeconds * 1000
+            : screen.resendAt;
+        setScreen({ ...screen, resendAt, notice: { tone: 'error', text } });
+      },
+    );
+  };
+
+  const signOut = () => {
+    void run(
+      async () => {
+        await client.signOut();
+        restart({ tone: 'info', text: "You've signed out." });
+      },
+      // The client forgets the tokens even when the gateway could not be told.
+      (error) => restart({ tone: 'error', text: `Signed out on this device. ${describeError(error).text}` }),
+    );
+  };
+
+  return (
+    <div className="page">
+      <header className="brand">
+        <span className="logo" aria-hidden="true">
+          L
+        </span>
+        <span className="brand-name">Lumen &amp; Co.</span>
+      </header>
+      <main>
+        {screen.name === 'email' && (
+          <EmailStep email={email} notice={screen.notice} busy={busy} onSubmit={start} />
+        )}
+        {screen.name === 'code' && (
+          <CodeStep
+            step={screen.step}
+            challenge={screen.challenge}
+            resendAt={screen.resendAt}
+            notice={screen.notice}
+            busy={busy}
+            onVerify={verify}
+            onResend={resend}
+            onBack={() => restart(null)}
+          />
+        )}
+        {screen.name === 'signed-in' && (
+          <SignedIn user={screen.user} expiresIn={screen.expiresIn} busy={busy} onSignOut={signOut} />
+        )}
+      </main>
+      <footer className="footer">
+        <span>Demo storefront on otpgate</span>
+        {config.mailboxUrl && (
+          <a href={config.mailboxUrl} target="_blank" rel="noopener noreferrer">
+            Local mode: open the dev mailbox
+          </a>
+        )}
+      </footer>
+    </div>
+  );
+}

@@ -1,0 +1,250 @@
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type DemoServer, startDemoServer } from '@otpgate/gateway/local';
+import { startTestGateway, type TestGateway } from '@otpgate/gateway/testing';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The demo page in Debian's Chromium, end to end: Vite builds the page, the gateway's local-mode demo
+ * server serves it on its own origin (so every call crosses CORS, as from a real storefront), and the
+ * test gateway (emulator + gateway) answers. Codes are read from the emulator's dev mailbox page.
+ *
+ * Time: the gateway's clock is manual and the page's `Date.now()` is pinned to it with Playwright's
+ * `clock.setFixedTime`, so "Resend code in 0:30" is exact and moving both clocks together replaces
+ * waiting 30 s for the resend window.
+ *
+ * Screenshots of every step, desktop and phone width, go to a temporary folder; with
+ * UPDATE_SCREENSHOTS=1 (`pnpm --filter @otpgate/demo-web screenshots`) to docs/screenshots for the README.
+ */
+
+const DEMO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const DOCS_SCREENSHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url));
+const DESKTOP = { width: 1280, height: 800 };
+const PHONE = { width: 390, height: 844 };
+/** The machine notes' headless flags: no GPU, no QUIC, nothing that calls home. */
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const EMAIL = 'yuki@example.com';
+
+let workDir: string;
+let shotsDir: string;
+let gw: TestGateway;
+let demo: DemoServer;
+let context: BrowserContext;
+let page: Page;
+let mailbox: Page;
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((done) => server.close(() => done()));
+  return port;
+}
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'otpgate-e2e-'));
+  shotsDir = process.env.UPDATE_SCREENSHOTS ? DOCS_SCREENSHOTS : join(workDir, 'screenshots');
+  await mkdir(shotsDir, { recursive: true });
+  const outDir = join(workDir, 'dist');
+  await build({
+    root: DEMO_ROOT,
+    configFile: join(DEMO_ROOT, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true },
+  });
+
+  // The page's origin must be known to the profile before the gateway starts: reserve a port for it.
+  const port = await freePort();
+  gw = await startTestGateway({ profiles: { shop: { allowedOrigins: [`http://127.0.0.1:${port}`] } } });
+  demo = await startDemoServer({
+    root: outDir,
+    graphqlUrl: `${gw.url}/graphql`,
+    clientName: 'shop',
+    mailboxUrl: `${gw.emulator.url}/_dev/mailbox`,
+    port,
+  });
+
+  context = await chromium.launchPersistentContext(join(workDir, 'profile'), {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: DESKTOP,
+    deviceScaleFactor: 1,
+    locale: 'en-GB',
+    timezoneId: 'UTC',
+  });
+  // The mailbox's Copy button writes the clipboard; the demo page reads it on paste.
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await context.clock.setFixedTime(gw.clock.now());
+  page = context.pages()[0] ?? (await context.newPage());
+  mailbox = await context.newPage();
+});
+
+afterAll(async () => {
+  await context?.close();
+  await demo?.close();
+  await gw?.close();
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+/** Moves the gateway's and the page's clocks together. */
+async function advance(ms: number) {
+  gw.clock.advance(ms);
+  await context.clock.setFixedTime(gw.clock.now());
+}
+
+/** Desktop and phone screenshots of the page as it is; at phone width nothing may overflow sideways. */
+async function shoot(name: string) {
+  await page.bringToFront();
+  await page.screenshot({ path: join(shotsDir, `${name}-desktop.png`), animations: 'disabled' });
+  await page.setViewportSize(PHONE);
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow, `${name}: horizontal overflow at phone width`).toBeLessThanOrEqual(0);
+  await page.screenshot({ path: join(shotsDir, `${name}-phone.png`), animations: 'disabled' });
+  await page.setViewportSize(DESKTOP);
+}
+
+/** The accessible name (aria-label or id) of the focused element. */
+const focused = () =>
+  page.evaluate(() => {
+    const element = document.activeElement;
+    return element?.getAttribute('aria-label') ?? element?.id ?? element?.textContent ?? '';
+  });
+
+/** The newest code sent to `to`, read off the dev mailbox page (and copied with its Copy button). */
+async function codeFromMailbox(to: string, shot?: string): Promise<string> {
+  await mailbox.goto(`${gw.emulator.url}/_dev/mailbox?to=${encodeURIComponent(to)}`);
+  const newest = mailbox.locator('#messages tbody tr').first();
+  const code = (await newest.locator('code.code').textContent())?.trim() ?? '';
+  expect(code).toMatch(/^\d{6,8}$/);
+  await newest.getByRole('button', { name: /^Copy code/ }).click();
+  await mailbox
+    .getByRole('status')
+    .filter({ hasText: `Copied ${code}.` })
+    .waitFor();
+  if (shot) {
+    await mailbox.bringToFront();
+    await mailbox.screenshot({ path: join(shotsDir, `${shot}-desktop.png`), animations: 'disabled' });
+  }
+  return code;
+}
+
+const codeBoxes = () => page.getByRole('textbox', { name: /^Digit \d of \d$/ });
+const alert = () => page.getByRole('alert');
+const status = () => page.locator('[role="status"]');
+
+describe('the demo page in Chromium', () => {
+  it('signs up with the code from the dev mailbox, pasted, and lands signed in with `me`', async () => {
+    await page.goto(demo.url);
+    await page.getByRole('heading', { name: 'Sign in or create an account' }).waitFor();
+    expect(await focused()).toBe('email');
+    await shoot('01-email');
+
+    await page.getByLabel('Email address').fill(EMAIL);
+    await page.getByRole('button', { name: 'Create an account' }).click();
+    await page.getByRole('heading', { name: 'Confirm your email' }).waitFor();
+    expect(await codeBoxes().count()).toBe(6);
+    expect(await codeBoxes().first().getAttribute('autocomplete')).toBe('one-time-code');
+    expect(await page.getByText('Enter the 6-digit code we sent to').textContent()).toMatch(/y\*+@e\*+/);
+    expect(await focused()).toBe('Digit 1 of 6');
+    expect(await page.getByRole('button', { name: /^Resend code in 0:30$/ }).isDisabled()).toBe(true);
+    await shoot('02-sign-up-code');
+
+    const code = await codeFromMailbox(EMAIL, '03-dev-mailbox');
+    // Paste the whole code into the first box: it spreads over the six and submits itself.
+    await page.bringToFront();
+    await codeBoxes().first().focus();
+    await page.keyboard.press('Control+V');
+    await page.getByRole('heading', { name: "You're signed in" }).waitFor();
+    expect(await page.getByTestId('me-email').textContent()).toBe(EMAIL);
+    expect(await focused()).toBe('signed-in-title');
+    await shoot('04-signed-in');
+    expect(code).toHaveLength(6);
+  });
+
+  it('signs out back to the email form, address kept and focused', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await status().filter({ hasText: "You've signed out." }).waitFor();
+    expect(await page.getByLabel('Email address').inputValue()).toBe(EMAIL);
+    expect(await focused()).toBe('email');
+    await shoot('05-signed-out');
+  });
+
+  it('gateway refusals on the email form: RATE_LIMITED with its wait, then USER_EXISTS; focus stays on the field', async () => {
+    // One code per address per 30 s: the sign-up code went out a moment ago.
+    const createAccount = page.getByRole('button', { name: 'Create an account' });
+    await createAccount.click();
+    await alert()
+      .filter({ hasText: /^Too many requests\. Try again in \d+ seconds\.$/ })
+      .waitFor();
+    expect(await focused()).toBe('email');
+    await advance(30_000);
+    await createAccount.click();
+    await alert().filter({ hasText: 'There is already an account with this email.' }).waitFor();
+    expect(await focused()).toBe('email');
+    await shoot('06-user-exists');
+  });
+
+  it('signs in again: 8 boxes, a countdown to resendAvailableAt, and a wrong code shows its message', async () => {
+    // The refused sign-up still took the address's send slot (limits are counted before Cognito answers).
+    await advance(30_000);
+    await page.getByRole('button', { name: 'Email me a sign-in code' }).click();
+    await page.getByRole('heading', { name: 'Check your email' }).waitFor();
+    expect(await codeBoxes().count()).toBe(8);
+    expect(await focused()).toBe('Digit 1 of 8');
+    await shoot('07-sign-in-code');
+
+    const code = await codeFromMailbox(EMAIL);
+    expect(code).toHaveLength(8);
+    const wrong = code === '00000000' ? '11111111' : '00000000';
+    await page.bringToFront();
+    await page.keyboard.type(wrong);
+    await alert().filter({ hasText: "That code isn't right. You have 2 attempts left." }).waitFor();
+    // The boxes start over, focus back on the first one.
+    expect(await codeBoxes().first().inputValue()).toBe('');
+    expect(await focused()).toBe('Digit 1 of 8');
+    expect(await codeBoxes().first().getAttribute('aria-invalid')).toBe('true');
+    await shoot('08-wrong-code');
+  });
+
+  it('resend counts down to resendAvailableAt, then sends a new code that signs in', async () => {
+    const resend = page.getByRole('button', { name: /^Resend code/ });
+    expect(await resend.textContent()).toBe('Resend code in 0:30');
+    expect(await resend.isDisabled()).toBe(true);
+    await advance(12_000);
+    await page.getByRole('button', { name: 'Resend code in 0:18' }).waitFor();
+    await advance(18_000);
+    await page.getByRole('button', { name: 'Resend code', exact: true }).waitFor();
+    expect(await resend.isEnabled()).toBe(true);
+    await shoot('09-resend-ready');
+
+    const sentBefore = gw.emulator.messages(EMAIL).length;
+    await resend.click();
+    await status()
+      .filter({ hasText: /^We sent a new code to y\*+@e\*+\.$/ })
+      .waitFor();
+    expect(await resend.textContent()).toBe('Resend code in 0:30');
+    expect(gw.emulator.messages(EMAIL)).toHaveLength(sentBefore + 1);
+    expect(await focused()).toBe('Digit 1 of 8');
+    await shoot('10-code-resent');
+
+    const code = await codeFromMailbox(EMAIL);
+    await page.bringToFront();
+    await page.keyboard.type(code);
+    await page.getByRole('heading', { name: "You're signed in" }).waitFor();
+    expect(await page.getByTestId('me-email').textContent()).toBe(EMAIL);
+  });
+});
