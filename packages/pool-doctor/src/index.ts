@@ -1,0 +1,12 @@
+export { diagnose } from './checks.js';
+export { formatReport, summarizeReport } from './format.js';
+export type {
+  Check,
+  CheckStatus,
+  DiagnoseOptions,
+  DoctorReport,
+  Fix,
+  PoolReport,
+  ProfileReport,
+  ProfileToCheck,
+} from './types.js';
