@@ -15,6 +15,7 @@ import {
   type GraphQLRequest,
   type PhaseResult,
   type RateResult,
+  type SdkFloorCommand,
   type TimedMutation,
   userEmail,
 } from './lib/protocol.js';
@@ -128,8 +129,11 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'otpgate-bench-'));
   const children: Child[] = [];
   const cleanups: Array<() => Promise<void> | void> = [];
+  // Stopped last, after every client and child process that talks to it.
+  let redisServer: AsyncDisposable | undefined;
   try {
-    await using redis = await startRedis();
+    const redis = await startRedis();
+    redisServer = redis;
     const admin = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
     await admin.connect();
     cleanups.push(() => admin.disconnect());
@@ -191,7 +195,7 @@ async function main(): Promise<void> {
       return { child, url, logFile } satisfies RunningGateway;
     };
 
-    const driver = startDriver();
+    const driver = startForked<DriverCommand>('bench/driver.ts');
     cleanups.push(() => driver.close());
     const targets = (gateway: RunningGateway) => ({ gateway: gateway.url, emulator: pool.endpoint });
 
@@ -201,6 +205,7 @@ async function main(): Promise<void> {
       pending: CPU_ONLY ? 0 : settings.pendingHandles,
       warmup: settings.warmupFlows + 50 * settings.cpuRounds,
       cpu: settings.cpuFlows,
+      floor: Math.ceil(settings.cpuFlows * 1.5) + 300 * settings.cpuRounds + 1_500 + 100,
       rate: CPU_ONLY ? 0 : 2 * (settings.rateFlows + 20),
       sequential: CPU_ONLY ? 0 : settings.sequentialFlows + 20,
       soak: CPU_ONLY ? 0 : settings.flows + 100,
@@ -296,6 +301,33 @@ async function main(): Promise<void> {
       layer,
     );
 
+    // The SDK floor: the engine's Cognito client making the same calls, alone in its process.
+    const floor = startForked<SdkFloorCommand>('bench/sdk-floor.ts');
+    cleanups.push(() => floor.close());
+    const floorTarget = { emulator: pool.endpoint, region: pool.region, clientId: pool.clientId };
+    const floorCalls = async (count: number, measure: boolean, cacheMiddleware = true) => {
+      await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
+      const from = users(count);
+      const run = async (command: SdkFloorCommand) => {
+        const { result, seconds } = await cpuDuring(floor, () => floor.call<PhaseResult>(command));
+        expectAll(`SDK floor ${command.cmd}`, { ...result, wallMs: 0 });
+        return (seconds / count) * 1e6;
+      };
+      const concurrency = settings.concurrency;
+      const initiateUs = await run({
+        ...floorTarget,
+        cmd: 'initiate',
+        from,
+        count,
+        concurrency,
+        cacheMiddleware,
+      });
+      await run({ ...floorTarget, cmd: 'codes' });
+      const respondUs = await run({ ...floorTarget, cmd: 'respond', concurrency, cacheMiddleware });
+      await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
+      return measure ? { initiateUs, respondUs } : undefined;
+    };
+
     const requestBodies = {
       echo: { query: DOCUMENTS.echo, variables: { input: { value: 'hello' } } },
       startSignIn: { query: DOCUMENTS.startSignIn, variables: { input: { email: userEmail(0) } } },
@@ -305,7 +337,7 @@ async function main(): Promise<void> {
       },
     };
     /** CPU of `child` while `run` runs, and how much of it in the kernel. */
-    const cpuDuring = async <T>(child: Child, run: () => Promise<T>) => {
+    const cpuDuring = async <T>(child: { pid: number }, run: () => Promise<T>) => {
       const before = cpuTimes(child.pid);
       const result = await run();
       const after = cpuTimes(child.pid);
@@ -337,6 +369,10 @@ async function main(): Promise<void> {
     await hammer(layer, layerUrl, requestBodies.verifyOtp, 3_000);
     await flows(gateway, settings.warmupFlows);
     await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
+    // The SDK floor's process is new: enough unmeasured calls that its code is compiled, as the
+    // gateway's is after its warm-up flows.
+    await floorCalls(1_000, false);
+    await floorCalls(500, false, false);
     await sleep(1_000);
     const idleCpu0 = cpuSeconds(gateway.child.pid);
     await sleep(3_000);
@@ -355,6 +391,10 @@ async function main(): Promise<void> {
       baseline: { seconds: 0, system: 0, count: 0, rps: 0, p50: 0, p99: 0 },
       layerStart: { seconds: 0, count: 0 },
       layerVerify: { seconds: 0, count: 0 },
+      sdkInitiate: { seconds: 0, count: 0 },
+      sdkRespond: { seconds: 0, count: 0 },
+      uncachedInitiate: { seconds: 0, count: 0 },
+      uncachedRespond: { seconds: 0, count: 0 },
       startSignIn: { seconds: 0, system: 0, count: 0, wall: 0, calls: new Map<string, number>() },
       verifyOtp: { seconds: 0, system: 0, count: 0, wall: 0, calls: new Map<string, number>() },
     };
@@ -397,6 +437,22 @@ async function main(): Promise<void> {
       pooled.layerStart.count += layerStart.result.requests;
       pooled.layerVerify.seconds += layerVerify.seconds;
       pooled.layerVerify.count += layerVerify.result.requests;
+      await floorCalls(200, false);
+      const sdk = await floorCalls(perRound.flows, true);
+      if (sdk === undefined) throw new Error('SDK floor: not measured');
+      pooled.sdkInitiate.seconds += (sdk.initiateUs * perRound.flows) / 1e6;
+      pooled.sdkInitiate.count += perRound.flows;
+      pooled.sdkRespond.seconds += (sdk.respondUs * perRound.flows) / 1e6;
+      pooled.sdkRespond.count += perRound.flows;
+      // Half as many through the client without the middleware cache: the before of that change.
+      const uncachedCount = Math.ceil(perRound.flows / 2);
+      await floorCalls(100, false, false);
+      const uncached = await floorCalls(uncachedCount, true, false);
+      if (uncached === undefined) throw new Error('SDK floor: not measured');
+      pooled.uncachedInitiate.seconds += (uncached.initiateUs * uncachedCount) / 1e6;
+      pooled.uncachedInitiate.count += uncachedCount;
+      pooled.uncachedRespond.seconds += (uncached.respondUs * uncachedCount) / 1e6;
+      pooled.uncachedRespond.count += uncachedCount;
       await flows(gateway, 50);
       await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
       const from = users(perRound.flows);
@@ -418,6 +474,8 @@ async function main(): Promise<void> {
         baselineUs: (echo.seconds / echo.result.requests) * 1e6,
         layerStartSignInUs: (layerStart.seconds / layerStart.result.requests) * 1e6,
         layerVerifyOtpUs: (layerVerify.seconds / layerVerify.result.requests) * 1e6,
+        sdkInitiateAuthUs: sdk.initiateUs,
+        sdkRespondUs: sdk.respondUs,
         startSignInUs: startUs,
         verifyOtpUs: verifyUs,
       });
@@ -427,6 +485,7 @@ async function main(): Promise<void> {
     }
     await baseline.stop();
     await layer.stop();
+    await floor.close();
     const cost = (label: MutationName): MutationCost => {
       const total = pooled[label];
       const commands: Record<string, number> = {};
@@ -460,12 +519,21 @@ async function main(): Promise<void> {
       startSignInUs: (pooled.layerStart.seconds / pooled.layerStart.count) * 1e6,
       verifyOtpUs: (pooled.layerVerify.seconds / pooled.layerVerify.count) * 1e6,
     };
+    const sdkFloor = {
+      initiateAuthUs: (pooled.sdkInitiate.seconds / pooled.sdkInitiate.count) * 1e6,
+      respondUs: (pooled.sdkRespond.seconds / pooled.sdkRespond.count) * 1e6,
+      uncached: {
+        initiateAuthUs: (pooled.uncachedInitiate.seconds / pooled.uncachedInitiate.count) * 1e6,
+        respondUs: (pooled.uncachedRespond.seconds / pooled.uncachedRespond.count) * 1e6,
+      },
+    };
 
     if (CPU_ONLY) {
       const base = baselineCost.cpuUsPerRequest;
       const summary = {
         baselineUs: base,
         layer: layerCost,
+        sdkFloor,
         startSignInUs: startCost.cpuUsPerMutation,
         verifyOtpUs: verifyCost.cpuUsPerMutation,
         ratio: (startCost.cpuUsPerMutation + verifyCost.cpuUsPerMutation) / 2 / base,
@@ -590,6 +658,7 @@ async function main(): Promise<void> {
       settings: { ...settings },
       baseline: baselineCost,
       layer: layerCost,
+      sdkFloor,
       rounds: roundResults,
       gateway: { idleCpuUsPerSecond, mutations: { startSignIn: startCost, verifyOtp: verifyCost } },
       latency: {
@@ -632,6 +701,7 @@ async function main(): Promise<void> {
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
     for (const child of children.reverse()) await child.stop(5_000);
+    await redisServer?.[Symbol.asyncDispose]();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -829,25 +899,28 @@ function commitId(): string {
   }
 }
 
-/** The load driver as a forked process; one command at a time. */
-function startDriver() {
-  const child = fork(join(GATEWAY_DIR, 'bench/driver.ts'), [], {
+/** A bench script (the load driver, the SDK floor) as a forked process; one command at a time. */
+function startForked<Command extends { cmd: string }>(script: string) {
+  const child = fork(join(GATEWAY_DIR, script), [], {
     cwd: GATEWAY_DIR,
     execArgv: ['--import', 'tsx'],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   let queue = Promise.resolve();
+  if (child.pid === undefined) throw new Error(`${script}: could not start`);
+  const pid = child.pid;
   return {
-    call<T = unknown>(command: DriverCommand): Promise<T> {
+    pid,
+    call<T = unknown>(command: Command): Promise<T> {
       const result = queue.then(
         () =>
           new Promise<T>((resolve, reject) => {
-            const onExit = (code: number | null) => reject(new Error(`driver exited (${code})`));
+            const onExit = (code: number | null) => reject(new Error(`${script} exited (${code})`));
             child.once('exit', onExit);
             child.once('message', (reply: DriverReply) => {
               child.off('exit', onExit);
               if (reply.ok) resolve(reply.result as T);
-              else reject(new Error(`driver ${command.cmd}: ${reply.error}`));
+              else reject(new Error(`${script} ${command.cmd}: ${reply.error}`));
             });
             child.send(command);
           }),

@@ -43,6 +43,13 @@ export type DriverCommand =
   | { cmd: 'clearMailbox'; emulator: string }
   | { cmd: 'exit' };
 
+/** Commands of the SDK-floor process (bench/sdk-floor.ts): bare AWS SDK calls to the emulator. */
+export type SdkFloorCommand = { emulator: string; region: string; clientId: string } & (
+  | { cmd: 'initiate'; from: number; count: number; concurrency: number; cacheMiddleware: boolean }
+  | { cmd: 'codes' }
+  | { cmd: 'respond'; concurrency: number; cacheMiddleware: boolean }
+);
+
 export type DriverReply = { ok: true; result: unknown } | { ok: false; error: string };
 
 export interface PhaseResult {

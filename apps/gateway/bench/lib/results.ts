@@ -19,11 +19,23 @@ export interface BenchResults {
   };
   /** The gateway's HTTP and GraphQL layer with a stub engine (bench/layer-server.ts), µs per request. */
   layer: { startSignInUs: number; verifyOtpUs: number };
+  /**
+   * The Cognito call alone (bench/sdk-floor.ts: the engine's SDK client, nothing else), µs per call:
+   * InitiateAuth as startSignIn makes it, RespondToAuthChallenge as verifyOtp makes it.
+   */
+  sdkFloor: {
+    initiateAuthUs: number;
+    respondUs: number;
+    /** The same calls through a client without the SDK's middleware cache (the engine's before). */
+    uncached: { initiateAuthUs: number; respondUs: number };
+  };
   /** CPU per call in each round (µs), to show how much the machine drifted during the run. */
   rounds: Array<{
     baselineUs: number;
     layerStartSignInUs: number;
     layerVerifyOtpUs: number;
+    sdkInitiateAuthUs: number;
+    sdkRespondUs: number;
     startSignInUs: number;
     verifyOtpUs: number;
   }>;
