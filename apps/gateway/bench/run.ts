@@ -937,7 +937,8 @@ function startForked<Command extends { cmd: string }>(script: string) {
       return result;
     },
     async close() {
-      if (child.exitCode !== null) return;
+      // Gone already (exited, or killed by a signal: then exitCode stays null).
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await new Promise<void>((resolve) => child.once('exit', () => resolve()));
     },
