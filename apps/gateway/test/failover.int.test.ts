@@ -3,7 +3,14 @@ import { type RedisCluster, startRedisCluster } from '@otpgate/cognito-otp/testi
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type GatewayProcess, LOAD_LIMITS, profileEnv, sleep, startGatewayProcess } from './process.js';
-import { type FlowRecord, newAddress, register, runFlowLoops, tally } from './process-flows.js';
+import {
+  type FlowRecord,
+  newAddress,
+  register,
+  runFlowLoops,
+  splitByOutage,
+  tally,
+} from './process-flows.js';
 
 // Issue 5: a Redis Cluster of 3 masters and 3 replicas, two gateway processes, a steady stream of
 // sign-ins, and one master SIGKILLed mid-stream. While its slots have no master, flows fail with a
@@ -159,10 +166,7 @@ it('a master is SIGKILLed mid-stream: contract errors while its slots have no ma
     await stream.catch(() => undefined);
   }
   const records: FlowRecord[] = await stream;
-  const before = records.filter((record) => record.endedAt < killedAt);
-  const during = records.filter((record) => record.endedAt >= killedAt && record.startedAt < recoveredAt);
-  const after = records.filter((record) => record.startedAt >= recoveredAt);
-  const slowest = Math.max(...records.flatMap((record) => record.requests.map((request) => request.ms)));
+  const { before, during, after, slowestMs: slowest } = splitByOutage(records, killedAt, recoveredAt);
   console.info(
     JSON.stringify({
       timeline,

@@ -162,3 +162,16 @@ export function tally(records: FlowRecord[]): Record<string, number> {
   for (const record of records) counts[record.outcome] = (counts[record.outcome] ?? 0) + 1;
   return counts;
 }
+
+/**
+ * Flows around an outage that began at `downAt` and ended at `upAt` (epoch ms): those that ended
+ * before it, those it touched, and those started after it; and the slowest single request of all.
+ */
+export function splitByOutage(records: FlowRecord[], downAt: number, upAt: number) {
+  return {
+    before: records.filter((record) => record.endedAt < downAt),
+    during: records.filter((record) => record.endedAt >= downAt && record.startedAt < upAt),
+    after: records.filter((record) => record.startedAt >= upAt),
+    slowestMs: Math.max(...records.flatMap((record) => record.requests.map((request) => request.ms))),
+  };
+}

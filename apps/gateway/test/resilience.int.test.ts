@@ -19,6 +19,7 @@ import {
   runFlowLoops,
   type StepResult,
   signUp,
+  splitByOutage,
   startSignIn,
   tally,
   verifyOtp,
@@ -113,10 +114,7 @@ describe('Redis restarted under load', () => {
       await stream.catch(() => undefined);
     }
     const records: FlowRecord[] = await stream;
-    const before = records.filter((record) => record.endedAt < downAt);
-    const during = records.filter((record) => record.endedAt >= downAt && record.startedAt < readyAt);
-    const after = records.filter((record) => record.startedAt >= readyAt);
-    const slowest = Math.max(...records.flatMap((record) => record.requests.map((request) => request.ms)));
+    const { before, during, after, slowestMs: slowest } = splitByOutage(records, downAt, readyAt);
     console.info(
       JSON.stringify({
         timeline,
