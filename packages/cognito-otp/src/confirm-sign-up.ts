@@ -15,7 +15,7 @@ import {
   wrongCode,
 } from './flow/handles.js';
 import { challengeStep, type HandleRecord, SIGN_UP_CODE_LENGTH } from './flow/record.js';
-import type { Call } from './flow/runtime.js';
+import { type Call, sendKeys } from './flow/runtime.js';
 import { issueSignInChallenge, signInRecord } from './flow/sign-in-challenge.js';
 import { doneStep } from './flow/tokens.js';
 import type { Identifier } from './identifiers.js';
@@ -168,11 +168,7 @@ async function fallbackSignIn(call: Call, held: Held, confirmed: HandleRecord): 
   const identifier: Identifier = { kind: 'email', value: confirmed.username };
   let record: HandleRecord;
   try {
-    await call.p.limits.send({
-      destinationKey: confirmed.destinationKey,
-      ip: call.ip,
-      profile: call.p.profile.name,
-    });
+    await call.p.limits.send(sendKeys(call, confirmed.destinationKey));
     const issued = await issueSignInChallenge(call, identifier, 'EMAIL');
     record = signInRecord(call, identifier, 'EMAIL', issued, confirmed.destinationKey);
   } catch (error) {

@@ -1,7 +1,7 @@
 import { isOtpError } from './errors.js';
 import { acquire, discard, type Held, leaseMs, releaseAndThrow, rewrite } from './flow/handles.js';
 import { challengeStep, type HandleRecord } from './flow/record.js';
-import type { Call } from './flow/runtime.js';
+import { type Call, sendKeys } from './flow/runtime.js';
 import { applyChallenge, issueSignInChallenge } from './flow/sign-in-challenge.js';
 import type { Identifier } from './identifiers.js';
 import { otpError, refusal } from './messages.js';
@@ -40,11 +40,7 @@ export async function resendOtp(call: Call, input: ResendOtpInput): Promise<Auth
 
   let next: HandleRecord;
   try {
-    await call.p.limits.send({
-      destinationKey: record.destinationKey,
-      ip: call.ip,
-      profile: call.p.profile.name,
-    });
+    await call.p.limits.send(sendKeys(call, record.destinationKey));
     next = record.kind === 'SIGN_UP' ? await resendSignUp(call, held) : await resendSignIn(call, record);
   } catch (error) {
     if (isOtpError(error) && error.code === 'SESSION_EXPIRED') {

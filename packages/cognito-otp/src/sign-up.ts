@@ -2,7 +2,7 @@ import type { SignUpCommandOutput } from '@aws-sdk/client-cognito-identity-provi
 import { isOtpError } from './errors.js';
 import { createHandle } from './flow/handles.js';
 import { challengeStep, type HandleRecord } from './flow/record.js';
-import type { Call } from './flow/runtime.js';
+import { type Call, sendKeys } from './flow/runtime.js';
 import { issueSignInChallenge, signInRecord } from './flow/sign-in-challenge.js';
 import {
   type Identifier,
@@ -67,7 +67,7 @@ export async function signUp(call: Call, input: SignUpInput): Promise<AuthStep> 
   if (valid.locale !== undefined) call.cognito.locale = valid.locale;
   const destinationKey = call.rt.keys.destinationKey(valid.email);
   // Request and send budgets in one round trip (see startSignIn).
-  await call.p.limits.requestAndSend({ destinationKey, ip: call.ip, profile: call.p.profile.name });
+  await call.p.limits.requestAndSend(sendKeys(call, destinationKey));
 
   let output: SignUpCommandOutput;
   try {

@@ -1,6 +1,6 @@
 import { createHandle } from './flow/handles.js';
 import { challengeStep } from './flow/record.js';
-import type { Call } from './flow/runtime.js';
+import { type Call, sendKeys } from './flow/runtime.js';
 import { issueSignInChallenge, signInRecord } from './flow/sign-in-challenge.js';
 import { type Identifier, normaliseEmail, normalisePhone } from './identifiers.js';
 import { badInput } from './messages.js';
@@ -54,7 +54,7 @@ export async function startSignIn(call: Call, input: StartSignInInput): Promise<
   // The request and send budgets in one round trip; a caller over the request budget gets its send
   // points back, so it cannot spend the address's budget. The send budgets live in the store: a dead
   // store refuses here, before Cognito sends anything.
-  await call.p.limits.requestAndSend({ destinationKey, ip: call.ip, profile: call.p.profile.name });
+  await call.p.limits.requestAndSend(sendKeys(call, destinationKey));
   const issued = await issueSignInChallenge(call, identifier, channel);
   const record = signInRecord(call, identifier, channel, issued, destinationKey);
   const handle = await createHandle(call, record, record.expiresAt - record.createdAt);

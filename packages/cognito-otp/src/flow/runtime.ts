@@ -49,3 +49,11 @@ export function newCall(rt: EngineRuntime, p: ProfileRuntime, ctx: RequestContex
   if (locale !== undefined) cognito.locale = locale;
   return { rt, p, ctx, ip, cognito };
 }
+
+/** What a code sent on this call counts against: its destination, the caller's IP and the profile. */
+export function sendKeys(
+  call: Call,
+  destinationKey: string,
+): { destinationKey: string; ip: string; profile: string } {
+  return { destinationKey, ip: call.ip, profile: call.p.profile.name };
+}
