@@ -1,9 +1,6 @@
-import {
-  InitiateAuthCommand,
-  RespondToAuthChallengeCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
 import { createCognitoClient } from '@otpgate/cognito-otp';
 import autocannon from 'autocannon';
+import { emailOtpAnswer, emailOtpStart } from './lib/cognito.js';
 import { keepAliveAgent, requestJson, runPool } from './lib/http.js';
 import {
   type BaselineResult,
@@ -266,8 +263,6 @@ async function rate(command: Extract<DriverCommand, { cmd: 'rate' }>): Promise<R
           credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
         })
       : undefined;
-  // What the engine sends too: the end user's IP for Cognito's threat protection.
-  const userContext = { IpAddress: '127.0.0.1' };
 
   const flow = async (i: number, scheduled: number) => {
     const email = userEmail(command.from + i);
@@ -280,31 +275,18 @@ async function rate(command: Extract<DriverCommand, { cmd: 'rate' }>): Promise<R
         await verifyOtp(command.gateway, handle, code);
         second.push(performance.now() - sent);
       } else {
-        const started = await sdk.send(
-          new InitiateAuthCommand({
-            AuthFlow: 'USER_AUTH',
-            ClientId: command.clientId,
-            AuthParameters: { USERNAME: email, PREFERRED_CHALLENGE: 'EMAIL_OTP' },
-            UserContextData: userContext,
-          }),
-          { abortSignal: AbortSignal.timeout(10_000) },
-        );
+        const started = await sdk.send(emailOtpStart(command.clientId, email), {
+          abortSignal: AbortSignal.timeout(10_000),
+        });
         first.push(performance.now() - scheduled);
         if (started.ChallengeName !== 'EMAIL_OTP' || started.Session === undefined) {
           throw new Error(`InitiateAuth answered ${started.ChallengeName}`);
         }
         const code = await latestCode(command.emulator, email, 'SIGN_IN');
         const sent = performance.now();
-        const done = await sdk.send(
-          new RespondToAuthChallengeCommand({
-            ClientId: command.clientId,
-            ChallengeName: 'EMAIL_OTP',
-            Session: started.Session,
-            ChallengeResponses: { USERNAME: email, EMAIL_OTP_CODE: code },
-            UserContextData: userContext,
-          }),
-          { abortSignal: AbortSignal.timeout(10_000) },
-        );
+        const done = await sdk.send(emailOtpAnswer(command.clientId, started.Session, email, code), {
+          abortSignal: AbortSignal.timeout(10_000),
+        });
         second.push(performance.now() - sent);
         if (done.AuthenticationResult === undefined) throw new Error('RespondToAuthChallenge gave no tokens');
       }

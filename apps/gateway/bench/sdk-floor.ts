@@ -1,9 +1,6 @@
-import {
-  CognitoIdentityProviderClient,
-  InitiateAuthCommand,
-  RespondToAuthChallengeCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { createCognitoClient } from '@otpgate/cognito-otp';
+import { emailOtpAnswer, emailOtpStart } from './lib/cognito.js';
 import { keepAliveAgent, requestJson, runPool } from './lib/http.js';
 import { type SdkFloorCommand, userEmail } from './lib/protocol.js';
 
@@ -53,21 +50,13 @@ async function run(command: SdkFloorCommand): Promise<{ ok: number; failed: numb
       firstError ??= error instanceof Error ? error.message : String(error);
     }
   };
-  const userContext = { IpAddress: '127.0.0.1' };
   switch (command.cmd) {
     case 'initiate': {
       kept = [];
       await runPool(command.count, command.concurrency, async (i) => {
         const email = userEmail(command.from + i);
         try {
-          const out = await sdk.send(
-            new InitiateAuthCommand({
-              AuthFlow: 'USER_AUTH',
-              ClientId: command.clientId,
-              AuthParameters: { USERNAME: email, PREFERRED_CHALLENGE: 'EMAIL_OTP' },
-              UserContextData: userContext,
-            }),
-          );
+          const out = await sdk.send(emailOtpStart(command.clientId, email));
           if (out.Session === undefined) throw new Error(`InitiateAuth answered ${out.ChallengeName}`);
           kept.push({ email, session: out.Session });
           record();
@@ -104,15 +93,7 @@ async function run(command: SdkFloorCommand): Promise<{ ok: number; failed: numb
       await runPool(batch.length, command.concurrency, async (i) => {
         const { email, session, code } = batch[i]!;
         try {
-          const out = await sdk.send(
-            new RespondToAuthChallengeCommand({
-              ClientId: command.clientId,
-              ChallengeName: 'EMAIL_OTP',
-              Session: session,
-              ChallengeResponses: { USERNAME: email, EMAIL_OTP_CODE: code ?? '' },
-              UserContextData: userContext,
-            }),
-          );
+          const out = await sdk.send(emailOtpAnswer(command.clientId, session, email, code ?? ''));
           if (out.AuthenticationResult === undefined)
             throw new Error('RespondToAuthChallenge gave no tokens');
           record();
