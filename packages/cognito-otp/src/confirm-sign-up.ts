@@ -13,7 +13,7 @@ import {
   releaseAndThrow,
   rewrite,
   wrongCode,
-} from './flow/handles.js';
+} from './flow/handle-lifecycle.js';
 import { challengeStep, type HandleRecord, SIGN_UP_CODE_LENGTH } from './flow/record.js';
 import { type Call, sendKeys } from './flow/runtime.js';
 import { issueSignInChallenge, signInRecord } from './flow/sign-in-challenge.js';
@@ -67,7 +67,7 @@ export async function confirmSignUp(call: Call, input: ConfirmSignUpInput): Prom
   const { record } = held;
   if (record.kind !== 'SIGN_UP') return releaseAndThrow(call, held, badInput('handle'));
   if (record.locale !== undefined) call.cognito.locale = record.locale;
-  const now = () => call.rt.clock.now();
+  const now = () => call.engine.clock.now();
 
   let confirmed: HandleRecord;
   if (record.confirmed === true) {
@@ -96,14 +96,17 @@ export async function confirmSignUp(call: Call, input: ConfirmSignUpInput): Prom
     delete confirmed.sessionExpiresAt;
     if (output.Session !== undefined) {
       confirmed.confirmSession = output.Session;
-      confirmed.confirmSessionExpiresAt = now() + call.p.profile.authSessionValiditySeconds * 1000;
+      confirmed.confirmSessionExpiresAt = now() + call.profile.settings.authSessionValiditySeconds * 1000;
     }
   }
 
   const session = confirmed.confirmSession;
   if (session !== undefined && (confirmed.confirmSessionExpiresAt ?? 0) - SESSION_MARGIN_MS > now()) {
     try {
-      const output = await call.p.api.autoSignIn(call.cognito, { username: confirmed.username, session });
+      const output = await call.profile.api.autoSignIn(call.cognito, {
+        username: confirmed.username,
+        session,
+      });
       if (output.AuthenticationResult !== undefined) {
         const step = doneStep(output.AuthenticationResult);
         if (!(await consume(call, held))) throw otpError('SESSION_EXPIRED');
@@ -128,9 +131,10 @@ async function confirmWithCognito(
   record: HandleRecord,
   code: string,
 ): Promise<ConfirmSignUpCommandOutput> {
-  const { api } = call.p;
+  const { api } = call.profile;
   const session =
-    record.session !== undefined && (record.sessionExpiresAt ?? 0) - SESSION_MARGIN_MS > call.rt.clock.now()
+    record.session !== undefined &&
+    (record.sessionExpiresAt ?? 0) - SESSION_MARGIN_MS > call.engine.clock.now()
       ? record.session
       : undefined;
   try {
@@ -168,7 +172,7 @@ async function fallbackSignIn(call: Call, held: Held, confirmed: HandleRecord): 
   const identifier: Identifier = { kind: 'email', value: confirmed.username };
   let record: HandleRecord;
   try {
-    await call.p.limits.send(sendKeys(call, confirmed.destinationKey));
+    await call.profile.limits.send(sendKeys(call, confirmed.destinationKey));
     const issued = await issueSignInChallenge(call, identifier, 'EMAIL');
     record = signInRecord(call, identifier, 'EMAIL', issued, confirmed.destinationKey);
   } catch (error) {

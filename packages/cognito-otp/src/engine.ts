@@ -72,7 +72,7 @@ export function createOtpEngine(options: OtpEngineOptions): OtpEngine {
   for (const profile of resolved.profiles.values()) {
     const sendLatency = new LatencyAverage();
     profiles.set(profile.name, {
-      profile,
+      settings: profile,
       api: new CognitoApi({
         client: profile.cognitoClient,
         clientOption: profile.cognitoClientOption,
@@ -106,7 +106,7 @@ export function createOtpEngine(options: OtpEngineOptions): OtpEngine {
           logger?.({
             level: 'error',
             event: 'engine.error',
-            profile: p.profile.name,
+            profile: p.settings.name,
             operation,
             errorCode: failure.code,
             ...(cause instanceof Error ? { cognitoError: cause.name } : {}),

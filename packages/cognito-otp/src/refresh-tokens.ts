@@ -23,8 +23,8 @@ export function tokenOrUnauthenticated(token: unknown): string {
  *   request), UPSTREAM_UNAVAILABLE, SERVICE_UNAVAILABLE, INTERNAL_SERVER_ERROR
  */
 export async function refreshTokens(call: Call, input: RefreshTokensInput): Promise<AuthStep> {
-  await call.p.limits.request(call.ip);
+  await call.profile.limits.request(call.ip);
   const refreshToken = tokenOrUnauthenticated(input?.refreshToken);
-  const output = await call.p.api.getTokensFromRefreshToken(refreshToken);
+  const output = await call.profile.api.getTokensFromRefreshToken(refreshToken);
   return doneStep(output.AuthenticationResult);
 }

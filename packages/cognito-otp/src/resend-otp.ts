@@ -1,5 +1,5 @@
 import { isOtpError } from './errors.js';
-import { acquire, discard, type Held, leaseMs, releaseAndThrow, rewrite } from './flow/handles.js';
+import { acquire, discard, type Held, leaseMs, releaseAndThrow, rewrite } from './flow/handle-lifecycle.js';
 import { challengeStep, type HandleRecord } from './flow/record.js';
 import { type Call, sendKeys } from './flow/runtime.js';
 import { applyChallenge, issueSignInChallenge } from './flow/sign-in-challenge.js';
@@ -24,7 +24,7 @@ import type { AuthStep, ResendOtpInput } from './types.js';
 export async function resendOtp(call: Call, input: ResendOtpInput): Promise<AuthStep> {
   const held = await acquire(call, input?.handle, leaseMs(call, 2));
   const { record } = held;
-  const now = call.rt.clock.now();
+  const now = call.engine.clock.now();
   if (record.kind === 'SIGN_UP' && record.confirmed === true) {
     await discard(call, held);
     throw otpError('SESSION_EXPIRED');
@@ -40,7 +40,7 @@ export async function resendOtp(call: Call, input: ResendOtpInput): Promise<Auth
 
   let next: HandleRecord;
   try {
-    await call.p.limits.send(sendKeys(call, record.destinationKey));
+    await call.profile.limits.send(sendKeys(call, record.destinationKey));
     next = record.kind === 'SIGN_UP' ? await resendSignUp(call, held) : await resendSignIn(call, record);
   } catch (error) {
     if (isOtpError(error) && error.code === 'SESSION_EXPIRED') {
@@ -49,24 +49,24 @@ export async function resendOtp(call: Call, input: ResendOtpInput): Promise<Auth
     }
     return releaseAndThrow(call, held, error);
   }
-  const sentAt = call.rt.clock.now();
+  const sentAt = call.engine.clock.now();
   const ttlSeconds =
     record.kind === 'SIGN_UP'
-      ? call.p.profile.signUpHandleTtlSeconds
-      : call.p.profile.authSessionValiditySeconds;
+      ? call.profile.settings.signUpHandleTtlSeconds
+      : call.profile.settings.authSessionValiditySeconds;
   next = {
     ...next,
     sends: record.sends + 1,
     sentAt,
     expiresAt: sentAt + ttlSeconds * 1000,
-    resendAvailableAt: sentAt + call.p.resendAfterSeconds * 1000,
+    resendAvailableAt: sentAt + call.profile.resendAfterSeconds * 1000,
   };
   await rewrite(call, held, next);
   return challengeStep(held.handle, next);
 }
 
 async function resendSignUp(call: Call, held: Held): Promise<HandleRecord> {
-  await call.p.api.resendConfirmationCode(call.cognito, held.record.username);
+  await call.profile.api.resendConfirmationCode(call.cognito, held.record.username);
   // SignUp's Session is kept: ConfirmSignUp takes it while its own window lasts and does without it after.
   return held.record;
 }
@@ -74,7 +74,7 @@ async function resendSignUp(call: Call, held: Held): Promise<HandleRecord> {
 async function resendSignIn(call: Call, record: HandleRecord): Promise<HandleRecord> {
   if (record.fake) {
     // Nothing to send to; answer after as long as a real resend takes.
-    await call.p.sendLatency.padSince(performance.now());
+    await call.profile.sendLatency.padSince(performance.now());
     return record;
   }
   const identifier: Identifier =

@@ -15,10 +15,10 @@ import type { SignOutInput } from './types.js';
  *   RATE_LIMITED (scope request), UPSTREAM_UNAVAILABLE, SERVICE_UNAVAILABLE, INTERNAL_SERVER_ERROR
  */
 export async function signOut(call: Call, input: SignOutInput): Promise<boolean> {
-  await call.p.limits.request(call.ip);
+  await call.profile.limits.request(call.ip);
   const given = (value: unknown) => value !== undefined && value !== null && value !== '';
   const refreshToken = given(input?.refreshToken) ? tokenOrUnauthenticated(input.refreshToken) : undefined;
-  const { api } = call.p;
+  const { api } = call.profile;
   if (input?.global === true) {
     await api.globalSignOut(tokenOrUnauthenticated(input.accessToken));
     if (refreshToken !== undefined) {

@@ -1,6 +1,6 @@
 import type { SignUpCommandOutput } from '@aws-sdk/client-cognito-identity-provider';
 import { isOtpError } from './errors.js';
-import { createHandle } from './flow/handles.js';
+import { createHandle } from './flow/handle-lifecycle.js';
 import { challengeStep, type HandleRecord } from './flow/record.js';
 import { type Call, sendKeys } from './flow/runtime.js';
 import { issueSignInChallenge, signInRecord } from './flow/sign-in-challenge.js';
@@ -61,30 +61,34 @@ export async function signUp(call: Call, input: SignUpInput): Promise<AuthStep> 
     valid = validate(input);
   } catch (error) {
     // Malformed input still counts as a request, and spends no send.
-    await call.p.limits.request(call.ip);
+    await call.profile.limits.request(call.ip);
     throw error;
   }
   if (valid.locale !== undefined) call.cognito.locale = valid.locale;
-  const destinationKey = call.rt.keys.destinationKey(valid.email);
+  const destinationKey = call.engine.keys.destinationKey(valid.email);
   // Request and send budgets in one round trip (see startSignIn).
-  await call.p.limits.requestAndSend(sendKeys(call, destinationKey));
+  await call.profile.limits.requestAndSend(sendKeys(call, destinationKey));
 
   let output: SignUpCommandOutput;
   try {
-    output = await call.p.api.signUp(call.cognito, {
+    output = await call.profile.api.signUp(call.cognito, {
       username: valid.email.value,
       email: valid.email.value,
       ...(valid.phoneNumber === undefined ? {} : { phoneNumber: valid.phoneNumber }),
     });
   } catch (error) {
-    if (isOtpError(error) && error.code === 'USER_EXISTS' && call.p.profile.onExistingUser === 'SIGN_IN') {
+    if (
+      isOtpError(error) &&
+      error.code === 'USER_EXISTS' &&
+      call.profile.settings.onExistingUser === 'SIGN_IN'
+    ) {
       return signInInstead(call, valid.email, destinationKey);
     }
     throw error;
   }
   if (output.UserConfirmed === true) return signInInstead(call, valid.email, destinationKey);
 
-  const now = call.rt.clock.now();
+  const now = call.engine.clock.now();
   const medium: DeliveryMedium = output.CodeDeliveryDetails?.DeliveryMedium === 'SMS' ? 'SMS' : 'EMAIL';
   const destination =
     medium === 'EMAIL'
@@ -92,7 +96,7 @@ export async function signUp(call: Call, input: SignUpInput): Promise<AuthStep> 
       : valid.phoneNumber !== undefined
         ? maskPhone(valid.phoneNumber)
         : (redrawMask('SMS', output.CodeDeliveryDetails?.Destination) ??
-          call.rt.keys.plausibleMask(valid.email, 'SMS'));
+          call.engine.keys.plausibleMask(valid.email, 'SMS'));
   const record: HandleRecord = {
     v: 1,
     kind: 'SIGN_UP',
@@ -105,14 +109,14 @@ export async function signUp(call: Call, input: SignUpInput): Promise<AuthStep> 
     sends: 1,
     createdAt: now,
     sentAt: now,
-    expiresAt: now + call.p.profile.signUpHandleTtlSeconds * 1000,
-    resendAvailableAt: now + call.p.resendAfterSeconds * 1000,
+    expiresAt: now + call.profile.settings.signUpHandleTtlSeconds * 1000,
+    resendAvailableAt: now + call.profile.resendAfterSeconds * 1000,
     fake: false,
     ...(valid.locale === undefined ? {} : { locale: valid.locale }),
   };
   if (output.Session !== undefined) {
     record.session = output.Session;
-    record.sessionExpiresAt = now + call.p.profile.authSessionValiditySeconds * 1000;
+    record.sessionExpiresAt = now + call.profile.settings.authSessionValiditySeconds * 1000;
   }
   const handle = await createHandle(call, record, record.expiresAt - now);
   return challengeStep(handle, record);

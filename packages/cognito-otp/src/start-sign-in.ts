@@ -1,4 +1,4 @@
-import { createHandle } from './flow/handles.js';
+import { createHandle } from './flow/handle-lifecycle.js';
 import { challengeStep } from './flow/record.js';
 import { type Call, sendKeys } from './flow/runtime.js';
 import { issueSignInChallenge, signInRecord } from './flow/sign-in-challenge.js';
@@ -47,14 +47,14 @@ export async function startSignIn(call: Call, input: StartSignInInput): Promise<
     channel = channelOf(input);
   } catch (error) {
     // Malformed input still counts as a request, and spends no send.
-    await call.p.limits.request(call.ip);
+    await call.profile.limits.request(call.ip);
     throw error;
   }
-  const destinationKey = call.rt.keys.destinationKey(identifier);
+  const destinationKey = call.engine.keys.destinationKey(identifier);
   // The request and send budgets in one round trip; a caller over the request budget gets its send
   // points back, so it cannot spend the address's budget. The send budgets live in the store: a dead
   // store refuses here, before Cognito sends anything.
-  await call.p.limits.requestAndSend(sendKeys(call, destinationKey));
+  await call.profile.limits.requestAndSend(sendKeys(call, destinationKey));
   const issued = await issueSignInChallenge(call, identifier, channel);
   const record = signInRecord(call, identifier, channel, issued, destinationKey);
   const handle = await createHandle(call, record, record.expiresAt - record.createdAt);

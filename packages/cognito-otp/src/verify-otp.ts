@@ -1,6 +1,13 @@
 import type { RespondToAuthChallengeCommandOutput } from '@aws-sdk/client-cognito-identity-provider';
 import { isOtpError } from './errors.js';
-import { acquire, checkVerifyBudgets, consume, leaseMs, releaseAndThrow, wrongCode } from './flow/handles.js';
+import {
+  acquire,
+  checkVerifyBudgets,
+  consume,
+  leaseMs,
+  releaseAndThrow,
+  wrongCode,
+} from './flow/handle-lifecycle.js';
 import { SIGN_IN_CODE_LENGTH } from './flow/record.js';
 import type { Call } from './flow/runtime.js';
 import { doneStep } from './flow/tokens.js';
@@ -58,14 +65,14 @@ export async function verifyOtp(call: Call, input: VerifyOtpInput): Promise<Auth
   }
 
   if (record.fake || record.session === undefined || record.challenge === undefined) {
-    await call.p.verifyLatency.padSince(performance.now());
+    await call.profile.verifyLatency.padSince(performance.now());
     throw await wrongCode(call, held);
   }
 
   let output: RespondToAuthChallengeCommandOutput;
   const started = performance.now();
   try {
-    output = await call.p.api.respondToOtp(call.cognito, {
+    output = await call.profile.api.respondToOtp(call.cognito, {
       username: record.challengeUsername ?? record.username,
       session: record.session,
       challenge: record.challenge,
@@ -73,12 +80,12 @@ export async function verifyOtp(call: Call, input: VerifyOtpInput): Promise<Auth
     });
   } catch (error) {
     if (isOtpError(error) && error.code === 'CODE_MISMATCH') {
-      call.p.verifyLatency.observe(performance.now() - started);
+      call.profile.verifyLatency.observe(performance.now() - started);
       throw await wrongCode(call, held, error.cause);
     }
     return releaseAndThrow(call, held, error);
   }
-  call.p.verifyLatency.observe(performance.now() - started);
+  call.profile.verifyLatency.observe(performance.now() - started);
 
   if (output.AuthenticationResult === undefined) {
     // Another challenge after the code (MFA on a passwordless pool): not a flow this engine offers.

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { handleId, newHandle, parseHandle, sealRecord } from '../src/handles/handle.js';
+import { handleId, newHandle, parseHandle, sealRecord } from '../src/handles/handle-crypto.js';
 import { createMemoryStore } from '../src/store/memory-store.js';
 import type { LockResult, OtpStore } from '../src/store/types.js';
 import type { StoreBackend } from './store-backends.js';

@@ -9,7 +9,8 @@ import type { LatencyAverage } from './latency.js';
 
 /** A client profile with everything built for it once, at engine creation. */
 export interface ProfileRuntime {
-  profile: ResolvedProfile;
+  /** The profile's validated options. */
+  settings: ResolvedProfile;
   api: CognitoApi;
   limits: Limits;
   /** How long a real code-sending USER_AUTH start takes (InitiateAuth, plus SELECT_CHALLENGE when answered). */
@@ -32,22 +33,29 @@ export interface EngineRuntime {
 
 /** One engine call: who asks, through which profile. */
 export interface Call {
-  rt: EngineRuntime;
-  p: ProfileRuntime;
+  /** What every call of this engine shares: store, clock, keys. */
+  engine: EngineRuntime;
+  /** The client profile the call came through. */
+  profile: ProfileRuntime;
   ctx: RequestContext;
   /** The end user's IP (as given; the limits bucket it) and what Cognito is told. */
   ip: string;
   cognito: CallContext;
 }
 
-export function newCall(rt: EngineRuntime, p: ProfileRuntime, ctx: RequestContext, locale?: string): Call {
+export function newCall(
+  engine: EngineRuntime,
+  profile: ProfileRuntime,
+  ctx: RequestContext,
+  locale?: string,
+): Call {
   const ip = typeof ctx.clientIp === 'string' ? ctx.clientIp.trim() : '';
   const bare = ip.replace(/^\[|\]$/g, '');
   // Cognito's threat protection wants a real address; something else (a proxy's "unknown") is left out
   // rather than sent, while the limits still count it, in the shared bucket of unparseable addresses.
   const cognito: CallContext = { ip: isIP(bare) ? bare : '' };
   if (locale !== undefined) cognito.locale = locale;
-  return { rt, p, ctx, ip, cognito };
+  return { engine, profile, ctx, ip, cognito };
 }
 
 /** What a code sent on this call counts against: its destination, the caller's IP and the profile. */
@@ -55,5 +63,5 @@ export function sendKeys(
   call: Call,
   destinationKey: string,
 ): { destinationKey: string; ip: string; profile: string } {
-  return { destinationKey, ip: call.ip, profile: call.p.profile.name };
+  return { destinationKey, ip: call.ip, profile: call.profile.settings.name };
 }

@@ -50,14 +50,18 @@ export async function issueSignInChallenge(
   identifier: Identifier,
   channel: OtpChannel,
 ): Promise<IssuedChallenge> {
-  const { api, sendLatency } = call.p;
+  const { api, sendLatency } = call.profile;
   const wanted = CHALLENGE_OF[channel];
   const inputField = identifier.kind === 'email' ? 'email' : 'phoneNumber';
   const started = performance.now();
   const made = async (): Promise<IssuedChallenge> => {
     await sendLatency.padSince(started);
-    call.rt.logger?.({ level: 'info', event: 'signin.unknown_user', profile: call.p.profile.name });
-    return { fake: true, medium: channel, destination: call.rt.keys.plausibleMask(identifier, channel) };
+    call.engine.logger?.({
+      level: 'info',
+      event: 'signin.unknown_user',
+      profile: call.profile.settings.name,
+    });
+    return { fake: true, medium: channel, destination: call.engine.keys.plausibleMask(identifier, channel) };
   };
 
   let output: InitiateAuthCommandOutput;
@@ -94,7 +98,7 @@ export async function issueSignInChallenge(
   const destination = sameChannel
     ? maskIdentifier(identifier)
     : (redrawMask(medium, output.ChallengeParameters?.CODE_DELIVERY_DESTINATION) ??
-      call.rt.keys.plausibleMask(identifier, medium));
+      call.engine.keys.plausibleMask(identifier, medium));
   const challengeUsername = output.ChallengeParameters?.USERNAME;
   return {
     fake: false,
@@ -119,7 +123,7 @@ export function signInRecord(
   issued: IssuedChallenge,
   destinationKey: string,
 ): HandleRecord {
-  const now = call.rt.clock.now();
+  const now = call.engine.clock.now();
   const record: HandleRecord = {
     v: 1,
     kind: 'SIGN_IN',
@@ -132,8 +136,8 @@ export function signInRecord(
     sends: 1,
     createdAt: now,
     sentAt: now,
-    expiresAt: now + call.p.profile.authSessionValiditySeconds * 1000,
-    resendAvailableAt: now + call.p.resendAfterSeconds * 1000,
+    expiresAt: now + call.profile.settings.authSessionValiditySeconds * 1000,
+    resendAvailableAt: now + call.profile.resendAfterSeconds * 1000,
     fake: issued.fake,
   };
   return applyChallenge(call, record, issued);
@@ -153,7 +157,7 @@ export function applyChallenge(call: Call, record: HandleRecord, issued: IssuedC
   delete next.challengeUsername;
   if (!issued.fake) {
     next.session = issued.session;
-    next.sessionExpiresAt = call.rt.clock.now() + call.p.profile.authSessionValiditySeconds * 1000;
+    next.sessionExpiresAt = call.engine.clock.now() + call.profile.settings.authSessionValiditySeconds * 1000;
     next.challenge = issued.challenge;
     if (issued.challengeUsername !== undefined) next.challengeUsername = issued.challengeUsername;
   }

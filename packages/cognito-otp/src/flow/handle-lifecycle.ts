@@ -1,5 +1,5 @@
 import type { OtpError } from '../errors.js';
-import { handleId, newHandle, openRecord, parseHandle, sealRecord } from '../handles/handle.js';
+import { handleId, newHandle, openRecord, parseHandle, sealRecord } from '../handles/handle-crypto.js';
 import { badInput, otpError } from '../messages.js';
 import type { CounterReading, Peeked } from '../store/types.js';
 import { type HandleRecord, parseRecord } from './record.js';
@@ -33,23 +33,23 @@ const BUSY_RETRY_AFTER_SECONDS = 1;
 
 /** A lock lease for a step making up to `cognitoCalls` calls: their timeouts plus time for the store calls. */
 export function leaseMs(call: Call, cognitoCalls: number): number {
-  return call.rt.cognitoTimeoutMs * (cognitoCalls + 1) + 2_000;
+  return call.engine.cognitoTimeoutMs * (cognitoCalls + 1) + 2_000;
 }
 
 /** Stores a new handle for `record`; returns the handle string for the client. */
 export async function createHandle(call: Call, record: HandleRecord, ttlMs: number): Promise<string> {
-  const handle = newHandle(call.rt.random);
+  const handle = newHandle(call.engine.random);
   const key = parseHandle(handle);
   if (key === undefined)
     throw otpError('INTERNAL_SERVER_ERROR', { cause: new Error('random source made a bad handle') });
   // The destination key goes beside the sealed record so a lock can read its counters (see acquire).
-  await call.rt.store.createHandle(handleId(key), seal(call, key, record), ttlMs, record.destinationKey);
+  await call.engine.store.createHandle(handleId(key), seal(call, key, record), ttlMs, record.destinationKey);
   return handle;
 }
 
 function seal(call: Call, key: Buffer, record: HandleRecord): Buffer {
   // The profile is the additional data: a handle presented through another profile does not open.
-  return sealRecord(key, call.p.profile.name, record);
+  return sealRecord(key, call.profile.settings.name, record);
 }
 
 /**
@@ -77,8 +77,8 @@ export async function acquire(
   check?: () => void,
   options: { verifyBudgets?: boolean } = {},
 ): Promise<Held> {
-  const { store, clock } = call.rt;
-  const request = call.p.limits.request(call.ip);
+  const { store, clock } = call.engine;
+  const request = call.profile.limits.request(call.ip);
   let inputError: unknown;
   const key = typeof handle === 'string' ? parseHandle(handle) : undefined;
   try {
@@ -92,7 +92,7 @@ export async function acquire(
     throw inputError;
   }
   const id = handleId(key);
-  const { limits } = call.p;
+  const { limits } = call.profile;
   const [limited, locked, ipCounters] = await Promise.allSettled([
     request,
     store.lockHandle(id, lockMs, options.verifyBudgets ? limits.destinationWrongCodeLimiters : undefined),
@@ -110,7 +110,7 @@ export async function acquire(
   if (lock.status === 'busy') {
     throw otpError('RATE_LIMITED', { scope: 'handle', retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS });
   }
-  const record = parseRecord(openRecord(key, call.p.profile.name, lock.data));
+  const record = parseRecord(openRecord(key, call.profile.settings.name, lock.data));
   if (record === undefined || record.expiresAt <= clock.now()) {
     // Another profile's handle (or one from an older layout): leave it to its owner, untouched.
     await store.unlockHandle(id, lock.lockToken);
@@ -143,7 +143,7 @@ export async function acquire(
 export async function checkVerifyBudgets(call: Call, held: Held): Promise<void> {
   const { destinationKey } = held.record;
   const peeked = held.budgets?.peeked;
-  await call.p.limits.checkVerify({
+  await call.profile.limits.checkVerify({
     destinationKey,
     ip: call.ip,
     destinationCounters: peeked?.destinationKey === destinationKey ? peeked.counters : undefined,
@@ -153,7 +153,7 @@ export async function checkVerifyBudgets(call: Call, held: Held): Promise<void> 
 
 /** Gives the lock back, leaving the handle as it was; never throws (the lease ends it anyway). */
 export async function release(call: Call, held: Held): Promise<void> {
-  await call.rt.store.unlockHandle(held.id, held.lockToken).catch(() => undefined);
+  await call.engine.store.unlockHandle(held.id, held.lockToken).catch(() => undefined);
 }
 
 /** Releases the lock, then throws `error`: the common way out of a step that failed. */
@@ -168,10 +168,10 @@ export async function releaseAndThrow(call: Call, held: Held, error: unknown): P
  * @throws OtpError SESSION_EXPIRED when the handle vanished or our lease ran out meanwhile
  */
 export async function rewrite(call: Call, held: Held, record: HandleRecord): Promise<void> {
-  const ttlMs = record.expiresAt - call.rt.clock.now();
+  const ttlMs = record.expiresAt - call.engine.clock.now();
   const ok =
     ttlMs > 0 &&
-    (await call.rt.store.replaceHandle(held.id, held.lockToken, seal(call, held.key, record), ttlMs));
+    (await call.engine.store.replaceHandle(held.id, held.lockToken, seal(call, held.key, record), ttlMs));
   if (!ok) throw otpError('SESSION_EXPIRED');
 }
 
@@ -180,12 +180,12 @@ export async function rewrite(call: Call, held: Held, record: HandleRecord): Pro
  * false must not hand out tokens.
  */
 export function consume(call: Call, held: Held): Promise<boolean> {
-  return call.rt.store.consumeHandle(held.id, held.lockToken);
+  return call.engine.store.consumeHandle(held.id, held.lockToken);
 }
 
 /** Ends the handle whatever its lock (nothing left to do with it); never throws. */
 export async function discard(call: Call, held: Held): Promise<void> {
-  await call.rt.store.deleteHandle(held.id).catch(() => undefined);
+  await call.engine.store.deleteHandle(held.id).catch(() => undefined);
 }
 
 /**
@@ -196,10 +196,10 @@ export async function discard(call: Call, held: Held): Promise<void> {
  * @throws OtpError SERVICE_UNAVAILABLE when the store cannot count it
  */
 export async function wrongCode(call: Call, held: Held, cause?: unknown): Promise<OtpError> {
-  const max = call.p.profile.limits.wrongCodesPerHandle;
+  const max = call.profile.settings.limits.wrongCodesPerHandle;
   const [counted] = await Promise.all([
-    call.rt.store.recordWrongCode(held.id, held.lockToken, max),
-    call.p.limits.wrongCode({ destinationKey: held.record.destinationKey, ip: call.ip }),
+    call.engine.store.recordWrongCode(held.id, held.lockToken, max),
+    call.profile.limits.wrongCode({ destinationKey: held.record.destinationKey, ip: call.ip }),
   ]);
   const attemptsRemaining = counted.burned || counted.missing ? 0 : Math.max(0, max - counted.attempts);
   return otpError('CODE_MISMATCH', { attemptsRemaining, ...(cause === undefined ? {} : { cause }) });
@@ -208,5 +208,5 @@ export async function wrongCode(call: Call, held: Held, cause?: unknown): Promis
 /** Deletes a handle we created but must not hand out; never throws. */
 export async function discardHandle(call: Call, handle: string): Promise<void> {
   const key = parseHandle(handle);
-  if (key !== undefined) await call.rt.store.deleteHandle(handleId(key)).catch(() => undefined);
+  if (key !== undefined) await call.engine.store.deleteHandle(handleId(key)).catch(() => undefined);
 }

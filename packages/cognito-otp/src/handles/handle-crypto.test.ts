@@ -8,7 +8,7 @@ import {
   parseHandle,
   recordKey,
   sealRecord,
-} from './handle.js';
+} from './handle-crypto.js';
 
 const fixed = (byte: number) => (n: number) => Buffer.alloc(n, byte);
 
