@@ -49,6 +49,7 @@ const engine: GatewayEngine = {
   resendOtp: async () => pending,
   refreshTokens: async () => done,
   signOut: async () => true,
+  getUser: async () => ({ sub: 'bench-user', email: 'b***@e***', emailVerified: true, phoneNumber: null }),
 };
 
 const logger = createLogger({ level: 'info' });

@@ -162,7 +162,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     engine,
     metrics,
     accessTokens: createAccessTokenVerifier({
-      cognitoClientFor: options.cognitoClientFor,
       ...(options.cognitoEndpoint !== undefined && { cognitoEndpoint: options.cognitoEndpoint }),
     }),
   };

@@ -331,6 +331,7 @@ describe('request context', () => {
       resendOtp: step,
       refreshTokens: step,
       signOut: async () => true,
+      getUser: async () => ({ sub: 's', email: null, emailVerified: null, phoneNumber: null }),
     };
   }
 

@@ -115,6 +115,7 @@ const FLOWS: Record<keyof OtpEngine, Array<keyof typeof plausible>> = {
   resendOtp: ['handle'],
   refreshTokens: ['refreshToken'],
   signOut: ['refreshToken', 'accessToken', 'global'],
+  getUser: ['accessToken'],
 };
 
 /** Request contexts: mostly the test profile from a plausible IP, sometimes anything at all. */

@@ -4,6 +4,7 @@ import { confirmSignUp } from './confirm-sign-up.js';
 import { isOtpError, OtpConfigError } from './errors.js';
 import { LatencyAverage } from './flow/latency.js';
 import { type Call, type EngineRuntime, newCall, type ProfileRuntime } from './flow/runtime.js';
+import { getUser } from './get-user.js';
 import { identifierKeys } from './identifiers.js';
 import { Limits } from './limits/limits.js';
 import { otpError } from './messages.js';
@@ -16,12 +17,14 @@ import { startSignIn } from './start-sign-in.js';
 import type {
   AuthStep,
   ConfirmSignUpInput,
+  GetUserInput,
   RefreshTokensInput,
   RequestContext,
   ResendOtpInput,
   SignOutInput,
   SignUpInput,
   StartSignInInput,
+  User,
   VerifyOtpInput,
 } from './types.js';
 import { verifyOtp } from './verify-otp.js';
@@ -48,6 +51,8 @@ export interface OtpEngine {
   refreshTokens(input: RefreshTokensInput, ctx: RequestContext): Promise<AuthStep>;
   /** true when something was signed out, false when there was nothing to sign out. */
   signOut(input: SignOutInput, ctx: RequestContext): Promise<boolean>;
+  /** The user of an access token, as Cognito has them now; UNAUTHENTICATED once the token is revoked. */
+  getUser(input: GetUserInput, ctx: RequestContext): Promise<User>;
 }
 
 /**
@@ -124,5 +129,6 @@ export function createOtpEngine(options: OtpEngineOptions): OtpEngine {
     resendOtp: run('resendOtp', resendOtp),
     refreshTokens: run('refreshTokens', refreshTokens),
     signOut: run('signOut', signOut),
+    getUser: run('getUser', getUser),
   };
 }

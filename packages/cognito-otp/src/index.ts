@@ -29,6 +29,7 @@ export type {
   CodeDelivery,
   ConfirmSignUpInput,
   DeliveryMedium,
+  GetUserInput,
   OtpChannel,
   RefreshTokensInput,
   RequestContext,
@@ -36,5 +37,6 @@ export type {
   SignOutInput,
   SignUpInput,
   StartSignInInput,
+  User,
   VerifyOtpInput,
 } from './types.js';

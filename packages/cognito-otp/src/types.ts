@@ -88,6 +88,22 @@ export interface RefreshTokensInput {
   refreshToken: string;
 }
 
+export interface GetUserInput {
+  /** The access token from `Authorization: Bearer`. */
+  accessToken: string;
+}
+
+/** The signed-in user as Cognito knows them now (GetUser), not as an older ID token said. */
+export interface User {
+  /** The user's stable id (Cognito `sub`). */
+  sub: string;
+  email: string | null;
+  /** null when the pool does not track it for this user. */
+  emailVerified: boolean | null;
+  /** E.164. */
+  phoneNumber: string | null;
+}
+
 export interface SignOutInput {
   refreshToken?: string;
   /** Needed with `global`: GlobalSignOut takes the access token. */

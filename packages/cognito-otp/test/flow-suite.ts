@@ -449,6 +449,24 @@ export function flowSuite(fixture: () => StoreFixture): void {
     );
   });
 
+  test('getUser: the user of an access token as Cognito has them, until the token is signed out', async () => {
+    await using t = await engine();
+    const email = newEmail();
+    const { tokens } = await registeredUser(t, email);
+    t.emulator.resetCalls();
+    const user = await t.engine.getUser({ accessToken: tokens.accessToken }, t.ctx());
+    expect(user).toEqual({ sub: expect.any(String), email, emailVerified: true, phoneNumber: null });
+    expect(t.emulator.calls()).toEqual({ GetUser: 1 });
+    // Malformed tokens never reach Cognito.
+    await expectOtpError(t.engine.getUser({ accessToken: 'not a token!' }, t.ctx()), 'UNAUTHENTICATED');
+    await expectOtpError(t.engine.getUser({} as never, t.ctx()), 'UNAUTHENTICATED');
+    expect(t.emulator.calls()).toEqual({ GetUser: 1 });
+    // A well-formed token Cognito does not know, then a signed-out one: UNAUTHENTICATED, not stale data.
+    await expectOtpError(t.engine.getUser({ accessToken: 'x'.repeat(40) }, t.ctx()), 'UNAUTHENTICATED');
+    await t.engine.signOut({ global: true, accessToken: tokens.accessToken }, t.ctx());
+    await expectOtpError(t.engine.getUser({ accessToken: tokens.accessToken }, t.ctx()), 'UNAUTHENTICATED');
+  });
+
   test('an unknown address answers like a known one; nothing is sent; no code is ever accepted', async () => {
     await using t = await engine();
     const known = newEmail('known');

@@ -1,7 +1,3 @@
-import {
-  type CognitoIdentityProviderClient,
-  GetUserCommand,
-} from '@aws-sdk/client-cognito-identity-provider';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import type { ClientProfile } from '../config.js';
 import { gatewayError } from '../errors.js';
@@ -13,34 +9,23 @@ export interface VerifiedAccessToken {
   sub: string;
 }
 
-export interface UserAttributes {
-  email: string | null;
-  emailVerified: boolean | null;
-  phoneNumber: string | null;
-}
-
 /**
  * Access tokens from `Authorization: Bearer`, for `me` and global `signOut`.
  *
  * `verify` checks the JWT locally (RS256 signature against the pool's JWKS, issuer, expiry,
  * `token_use: access`, `client_id` = the profile's app client), so a token of another profile or pool
- * is UNAUTHENTICATED. A JWT alone cannot tell a revoked token (RevokeToken, GlobalSignOut), so `me`
- * then asks Cognito (`getUser`), which refuses revoked tokens: `me` answers UNAUTHENTICATED for them,
- * not stale data.
+ * is UNAUTHENTICATED without a Cognito call. A JWT alone cannot tell a revoked token (RevokeToken,
+ * GlobalSignOut): `me` then asks Cognito through the engine (`getUser`), which refuses revoked tokens.
  */
 export interface AccessTokenVerifier {
-  /** Throws OtpError UNAUTHENTICATED. */
+  /** Throws UNAUTHENTICATED, or UPSTREAM_UNAVAILABLE when the JWKS cannot be fetched. */
   verify(token: string, profile: ClientProfile): Promise<VerifiedAccessToken>;
-  /** Throws OtpError UNAUTHENTICATED (revoked, expired, deleted user) or UPSTREAM_UNAVAILABLE. */
-  getUser(token: string, profile: ClientProfile): Promise<UserAttributes>;
 }
 
 export interface AccessTokenVerifierOptions {
-  /** The Cognito client of a region. */
-  cognitoClientFor: (region: string) => CognitoIdentityProviderClient;
   /** Cognito endpoint override (the emulator); it is also the issuer's origin. @default AWS's regional endpoint */
   cognitoEndpoint?: string;
-  /** Timeout of GetUser and of a JWKS download, ms. @default 5000 */
+  /** Timeout of a JWKS download, ms. @default 5000 */
   timeoutMs?: number;
 }
 
@@ -90,33 +75,6 @@ export function createAccessTokenVerifier(options: AccessTokenVerifierOptions): 
         throw unauthenticated();
       }
       return { sub: payload.sub };
-    },
-
-    async getUser(token, profile) {
-      try {
-        const output = await options
-          .cognitoClientFor(profile.region)
-          .send(new GetUserCommand({ AccessToken: token }), {
-            abortSignal: AbortSignal.timeout(timeoutMs),
-          });
-        const attribute = (name: string) =>
-          output.UserAttributes?.find((entry) => entry.Name === name)?.Value;
-        const verified = attribute('email_verified');
-        return {
-          email: attribute('email') ?? null,
-          emailVerified: verified === undefined ? null : verified === 'true',
-          phoneNumber: attribute('phone_number') ?? null,
-        };
-      } catch (error) {
-        // GetUser is the one Cognito call the gateway makes itself (the engine has no read API); these
-        // two names are how Cognito says "this token no longer signs anyone in".
-        const name = (error as { name?: string }).name;
-        if (name === 'NotAuthorizedException' || name === 'UserNotFoundException') throw unauthenticated();
-        throw gatewayError('UPSTREAM_UNAVAILABLE', 'Cognito is unavailable.', {
-          retryAfterSeconds: 5,
-          cause: error,
-        });
-      }
     },
   };
 }

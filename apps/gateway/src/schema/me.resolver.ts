@@ -9,8 +9,9 @@ export class MeResolver {
   /**
    * The signed-in user, from `Authorization: Bearer <access token>`: null without the header;
    * UNAUTHENTICATED for a malformed, forged, expired, foreign-profile or revoked token. The token is
-   * verified locally (JWKS) and then with Cognito GetUser, which is what tells a revoked token and also
-   * gives the attributes an access token does not carry (email, phone number).
+   * verified locally first (JWKS signature, issuer, this profile's app client), then the engine asks
+   * Cognito (GetUser, under the engine's request limit and timeout), which is what tells a revoked
+   * token and gives the attributes an access token does not carry (email, phone number).
    */
   @Query(() => User, { nullable: true })
   async me(@Ctx() context: GatewayContext): Promise<User | null> {
@@ -18,8 +19,12 @@ export class MeResolver {
     if (authorization.kind === 'none') return null;
     if (authorization.kind === 'invalid')
       throw gatewayError('UNAUTHENTICATED', 'The access token is not valid.');
-    const { sub } = await context.services.accessTokens.verify(authorization.token, context.profile);
-    const attributes = await context.services.accessTokens.getUser(authorization.token, context.profile);
-    return { sub, ...attributes };
+    await context.services.accessTokens.verify(authorization.token, context.profile);
+    const end = context.services.metrics.engineDuration.startTimer({ operation: 'getUser' });
+    try {
+      return await context.services.engine.getUser({ accessToken: authorization.token }, context.request);
+    } finally {
+      end();
+    }
   }
 }

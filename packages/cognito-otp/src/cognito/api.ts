@@ -5,6 +5,8 @@ import {
   type ConfirmSignUpCommandOutput,
   GetTokensFromRefreshTokenCommand,
   type GetTokensFromRefreshTokenCommandOutput,
+  GetUserCommand,
+  type GetUserCommandOutput,
   GlobalSignOutCommand,
   InitiateAuthCommand,
   type InitiateAuthCommandOutput,
@@ -278,6 +280,10 @@ export class CognitoApi {
         ClientSecret: this.options.clientSecret,
       }),
     );
+  }
+
+  async getUser(accessToken: string): Promise<GetUserCommandOutput> {
+    return this.send('GetUser', new GetUserCommand({ AccessToken: accessToken }));
   }
 
   async globalSignOut(accessToken: string): Promise<void> {

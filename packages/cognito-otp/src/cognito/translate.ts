@@ -25,7 +25,9 @@ export type CognitoStep =
   | 'RespondToAuthChallenge'
   | 'GetTokensFromRefreshToken'
   | 'RevokeToken'
-  | 'GlobalSignOut';
+  | 'GlobalSignOut'
+  /** GetUser with an access token (the engine's getUser). */
+  | 'GetUser';
 
 /**
  * Not errors for the client but turns in a flow; they never leave the engine (its boundary would turn
@@ -96,6 +98,7 @@ function notAuthorized(step: CognitoStep, message: string): Translation {
     case 'GetTokensFromRefreshToken':
     case 'RevokeToken':
     case 'GlobalSignOut':
+    case 'GetUser':
       return { code: 'UNAUTHENTICATED' };
     default:
       return { code: 'INTERNAL_SERVER_ERROR' };
@@ -109,6 +112,7 @@ function userGone(step: CognitoStep): Translation {
     case 'GetTokensFromRefreshToken':
     case 'RevokeToken':
     case 'GlobalSignOut':
+    case 'GetUser':
       return { code: 'UNAUTHENTICATED' };
     case 'SignUp':
       return { code: 'INTERNAL_SERVER_ERROR' };
@@ -131,6 +135,7 @@ function invalidParameter(step: CognitoStep, message: string): Translation {
     case 'GetTokensFromRefreshToken':
     case 'RevokeToken':
     case 'GlobalSignOut':
+    case 'GetUser':
       return { code: 'UNAUTHENTICATED' };
     default:
       // Pool or client misconfiguration (flow not enabled, MFA required, ...): not the user's doing.
