@@ -3,7 +3,7 @@ import { createCognitoClient, OtpConfigError } from '@otpgate/cognito-otp';
 import { diagnose, summarizeReport } from '@otpgate/pool-doctor';
 import { loadConfig } from './config.js';
 import { GatewayConfigError, readEnv } from './env.js';
-import { type DemoServer, localBanner, startLocalCognito, startLocalDemo } from './local.js';
+import type { DemoServer } from './local.js';
 import { createLogger } from './logger.js';
 import { openStore } from './redis.js';
 import { createGateway, type Gateway } from './server.js';
@@ -17,10 +17,13 @@ async function main(): Promise<void> {
   const config = loadConfig(env);
   const logger = createLogger({ level: env.LOG_LEVEL });
 
-  const local =
-    config.mode === 'local'
-      ? await startLocalCognito(env.OTPGATE_ALLOWED_ORIGINS?.split(',').map((entry) => entry.trim()) ?? [])
-      : undefined;
+  // Local mode (and so the emulator) is loaded only when it starts: a production gateway never loads it.
+  const localMode = config.mode === 'local' ? await import('./local.js') : undefined;
+  const local = localMode
+    ? await localMode.startLocalCognito(
+        env.OTPGATE_ALLOWED_ORIGINS?.split(',').map((entry) => entry.trim()) ?? [],
+      )
+    : undefined;
   const profiles = local ? { default: local.profile } : config.profiles;
   const cognitoEndpoint = local ? local.emulator.url : config.cognitoEndpoint;
 
@@ -76,10 +79,15 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  if (local) {
-    demo = await startLocalDemo(`${gateway.url}/graphql`, local);
+  if (localMode && local) {
+    demo = await localMode.startLocalDemo(`${gateway.url}/graphql`, local);
     process.stdout.write(
-      localBanner(`${gateway.url}/graphql`, local, owned.store.kind === 'memory', demo?.url ?? null),
+      localMode.localBanner(
+        `${gateway.url}/graphql`,
+        local,
+        owned.store.kind === 'memory',
+        demo?.url ?? null,
+      ),
     );
   }
   logger.info(
