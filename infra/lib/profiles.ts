@@ -1,3 +1,4 @@
+import { ProfilesFileError, parseProfilesFile } from '@otpgate/profiles';
 import { PROFILE_OUTPUT_PREFIX } from './otpgate-stack.js';
 
 /** One profile of the gateway's profiles file (apps/gateway/src/config.ts), as this tool writes it. */
@@ -130,5 +131,16 @@ export function profilesFromOutputs(outputsFile: unknown, options: ProfilesFromO
       `app clients with a secret need it in the environment (CloudFormation does not output secrets):\n${missing.join('\n')}`,
     );
   }
-  return { profiles };
+  const file = { profiles };
+  // Read back with the gateway's own reader: never write a file the gateway would refuse to start with
+  // (a hand-written key gone wrong, a limit the engine does not accept).
+  try {
+    parseProfilesFile(file);
+  } catch (error) {
+    if (error instanceof ProfilesFileError) {
+      throw new ProfilesError(`the gateway would refuse the result: ${error.key}: ${error.reason}`);
+    }
+    throw error;
+  }
+  return file;
 }

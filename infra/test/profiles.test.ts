@@ -18,14 +18,14 @@ describe('profilesFromOutputs', () => {
   const outputs = {
     Otpgate: {
       UserPoolId: 'eu-west-1_Pool123',
-      OtpgateProfileWeb: profileOutput('web', 'client-web'),
-      OtpgateProfileApp: profileOutput('app', 'client-app', true),
+      OtpgateProfileWeb: profileOutput('web', 'clientweb'),
+      OtpgateProfileApp: profileOutput('app', 'clientapp', true),
     },
   };
 
   it('refuses to write a profile for a client with a secret it does not have, and prints the command that reads it', () => {
     expect(() => profilesFromOutputs(outputs, { secrets: {} })).toThrow(
-      /export OTPGATE_CLIENT_SECRET_APP="\$\(aws cognito-idp describe-user-pool-client --region eu-west-1 --user-pool-id eu-west-1_Pool123 --client-id client-app --query UserPoolClient.ClientSecret --output text\)"/,
+      /export OTPGATE_CLIENT_SECRET_APP="\$\(aws cognito-idp describe-user-pool-client --region eu-west-1 --user-pool-id eu-west-1_Pool123 --client-id clientapp --query UserPoolClient.ClientSecret --output text\)"/,
     );
   });
 
@@ -35,7 +35,7 @@ describe('profilesFromOutputs', () => {
         app: {
           region: 'eu-west-1',
           userPoolId: 'eu-west-1_Pool123',
-          clientId: 'client-app',
+          clientId: 'clientapp',
           clientSecret: 'kept',
           allowedOrigins: ['https://old.example'],
           tokenDelivery: 'body' as const,
@@ -69,7 +69,7 @@ describe('profilesFromOutputs', () => {
         app: {
           region: 'eu-west-1',
           userPoolId: 'eu-west-1_Pool123',
-          clientId: 'client-app-old',
+          clientId: 'clientappold',
           clientSecret: 'stale',
           allowedOrigins: [],
           tokenDelivery: 'body' as const,
@@ -82,6 +82,35 @@ describe('profilesFromOutputs', () => {
     );
     const file = profilesFromOutputs(outputs, { secrets: { [secretVariable('app')]: 'fresh' }, existing });
     expect(file.profiles.app?.clientSecret).toBe('fresh');
+  });
+
+  it('refuses to write what the gateway would refuse: a hand-written key gone wrong is named', () => {
+    const existing = {
+      profiles: {
+        web: {
+          region: 'eu-west-1',
+          userPoolId: 'eu-west-1_Pool123',
+          clientId: 'clientweb',
+          limits: { wrongCodesPerHandle: 50 },
+        },
+        typo: { region: 'eu-west-1', userPoolId: 'eu-west-1_Pool123', clientId: 'x', alowedOrigins: [] },
+      },
+    };
+    expect(() =>
+      profilesFromOutputs(outputs, {
+        secrets: { [secretVariable('app')]: 's3cret' },
+        existing: existing as never,
+      }),
+    ).toThrow(
+      /gateway would refuse the result: profiles\.web\.limits\.wrongCodesPerHandle: must be at most 10/,
+    );
+    delete (existing.profiles.web as { limits?: unknown }).limits;
+    expect(() =>
+      profilesFromOutputs(outputs, {
+        secrets: { [secretVariable('app')]: 's3cret' },
+        existing: existing as never,
+      }),
+    ).toThrow(/profiles\.typo\.alowedOrigins: unknown key/);
   });
 
   it('needs --stack when several stacks have profiles, and names a missing one', () => {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { AuthStep } from '@otpgate/cognito-otp';
 import { createMemoryStore } from '@otpgate/cognito-otp';
+import { parseProfile } from '@otpgate/profiles';
 import type { GatewayEngine } from '../src/context.js';
 
 // The built gateway, exactly what dist/main.js runs (typed from its source, which it is built from);
@@ -56,15 +57,8 @@ const logger = createLogger({ level: 'info' });
 const gateway = await createGateway({
   profiles: {
     default: {
-      name: 'default',
-      userPoolId: 'us-east-1_Bench',
-      clientId: 'benchclient',
-      region: 'us-east-1',
-      allowedOrigins: [],
+      ...parseProfile('default', { userPoolId: 'us-east-1_Bench', clientId: 'benchclient' }),
       allowLoopbackOrigins: false,
-      tokenDelivery: 'body',
-      refreshCookieMaxAgeSeconds: 2_592_000,
-      onExistingUser: 'ERROR',
     },
   },
   store: createMemoryStore(),

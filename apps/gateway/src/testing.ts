@@ -4,7 +4,14 @@ import {
   type PasswordlessPoolOptions,
   startEmulator,
 } from '@otpgate/cognito-emulator';
-import { createCognitoClient, createMemoryStore, type OtpStore } from '@otpgate/cognito-otp';
+import {
+  createCognitoClient,
+  createMemoryStore,
+  type LimitsConfig,
+  type OtpStore,
+  type ProfileOptions,
+} from '@otpgate/cognito-otp';
+import { parseProfile } from '@otpgate/profiles';
 import type { Logger } from 'pino';
 import type { ClientProfile } from './config.js';
 import { createGateway, type Gateway, type GatewayOptions } from './server.js';
@@ -21,9 +28,14 @@ import { createGateway, type Gateway, type GatewayOptions } from './server.js';
 
 /** A profile for the harness: its own pool in the emulator, HTTP settings as in a profiles file. */
 export interface TestProfile
-  extends Partial<Omit<ClientProfile, 'name' | 'userPoolId' | 'clientId' | 'clientSecret' | 'region'>> {
+  extends Partial<Pick<ClientProfile, 'allowedOrigins' | 'allowLoopbackOrigins' | 'tokenDelivery'>>,
+    Pick<ProfileOptions, 'authSessionValiditySeconds' | 'signUpHandleTtlSeconds' | 'onExistingUser'> {
   /** Pool and app client options (e.g. `generateSecret`). */
   pool?: PasswordlessPoolOptions;
+  /** Overrides of the engine's limits, as in a profiles file. @default the engine's */
+  limits?: Partial<LimitsConfig>;
+  /** @default 3600 */
+  refreshCookieMaxAgeSeconds?: number;
 }
 
 export interface TestGatewayOptions
@@ -83,20 +95,19 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   const store = options.store ?? createMemoryStore({ clock });
   const profiles: Record<string, ClientProfile> = {};
   for (const [name, settings] of Object.entries(options.profiles ?? { default: {} })) {
-    const { pool: poolOptions, ...http } = settings;
+    const { pool: poolOptions, allowLoopbackOrigins, ...file } = settings;
     const pool = await emulator.createPasswordlessPool(poolOptions);
+    // Through the profiles-file reader, so a test profile is checked like a deployed one.
     profiles[name] = {
-      allowedOrigins: [],
-      allowLoopbackOrigins: false,
-      tokenDelivery: 'body',
-      refreshCookieMaxAgeSeconds: 3600,
-      onExistingUser: 'ERROR',
-      ...http,
-      name,
-      userPoolId: pool.userPoolId,
-      clientId: pool.clientId,
-      ...(pool.clientSecret !== undefined && { clientSecret: pool.clientSecret }),
-      region: pool.region,
+      ...parseProfile(name, {
+        refreshCookieMaxAgeSeconds: 3600,
+        ...file,
+        userPoolId: pool.userPoolId,
+        clientId: pool.clientId,
+        ...(pool.clientSecret !== undefined && { clientSecret: pool.clientSecret }),
+        region: pool.region,
+      }),
+      allowLoopbackOrigins: allowLoopbackOrigins ?? false,
     };
   }
   const cognitoClient = createCognitoClient({

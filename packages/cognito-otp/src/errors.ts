@@ -64,10 +64,12 @@ export function isOtpError(error: unknown): error is OtpError {
 /** Thrown by factories for bad options: names the option and the value's problem. Never caught by flows. */
 export class OtpConfigError extends Error {
   constructor(
+    /** The bad option's path, e.g. `profiles.web.region`. */
     readonly option: string,
-    problem: string,
+    /** What is wrong with it, without the option's name. */
+    readonly reason: string,
   ) {
-    super(`Invalid otpgate option "${option}": ${problem}`);
+    super(`Invalid otpgate option "${option}": ${reason}`);
     this.name = 'OtpConfigError';
   }
 }

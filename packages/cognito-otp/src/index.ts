@@ -11,8 +11,23 @@ export {
   type OtpErrorCode,
   type OtpErrorDetails,
 } from './errors.js';
-export { DEFAULT_LIMITS, type LimitRule, type LimitsConfig } from './limits/limits.js';
-export type { OtpEngineOptions, OtpLogEntry, OtpLogger, ProfileOptions } from './options.js';
+export {
+  DEFAULT_LIMITS,
+  type LimitRule,
+  type LimitsConfig,
+  MAX_WRONG_CODES_PER_HANDLE,
+  validateLimits,
+} from './limits/limits.js';
+export {
+  type OtpEngineOptions,
+  type OtpLogEntry,
+  type OtpLogger,
+  PROFILE_NAME,
+  PROFILE_OPTION_KEYS,
+  type ProfileOptions,
+  type ValidatedProfileOptions,
+  validateProfileOptions,
+} from './options.js';
 export { createMemoryStore, type MemoryStoreOptions } from './store/memory-store.js';
 export {
   createRedisStore,

@@ -83,7 +83,8 @@ export interface OtpEngineOptions {
   logger?: OtpLogger;
 }
 
-export interface ResolvedProfile {
+/** A profile's options as the engine checked them, defaults filled in; no Cognito client yet. */
+export interface ValidatedProfileOptions {
   name: string;
   userPoolId: string;
   clientId: string;
@@ -93,6 +94,9 @@ export interface ResolvedProfile {
   signUpHandleTtlSeconds: number;
   onExistingUser: 'ERROR' | 'SIGN_IN';
   limits: LimitsConfig;
+}
+
+export interface ResolvedProfile extends ValidatedProfileOptions {
   cognitoClient: CognitoIdentityProviderClient;
   /** The option that named the client, for error messages. */
   cognitoClientOption: string;
@@ -114,7 +118,23 @@ const REGION = /^[a-z]{2}(?:-(?:gov|iso[a-z]?))?-[a-z]+-[0-9]{1,2}$/;
 const USER_POOL_ID = /^([a-z0-9-]+)_([0-9a-zA-Z]+)$/;
 const CLIENT_ID = /^[\w+]{1,128}$/;
 const CLIENT_SECRET = /^[\w+]{1,64}$/;
-const PROFILE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+/** What a profile may be called: it travels in a header and names a cookie. */
+export const PROFILE_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * The keys of ProfileOptions a configuration file may hold (everything but the Cognito client): a
+ * reader of such a file accepts these for the engine and checks them with validateProfileOptions.
+ */
+export const PROFILE_OPTION_KEYS = [
+  'userPoolId',
+  'clientId',
+  'clientSecret',
+  'region',
+  'authSessionValiditySeconds',
+  'signUpHandleTtlSeconds',
+  'onExistingUser',
+  'limits',
+] as const satisfies readonly (keyof ProfileOptions)[];
 const MIN_HMAC_SECRET_BYTES = 32;
 
 const STORE_METHODS = [
@@ -212,6 +232,25 @@ function resolveProfile(
   profile: ProfileOptions,
   defaultClient: CognitoIdentityProviderClient,
 ): ResolvedProfile {
+  const validated = validateProfileOptions(name, profile);
+  const ownClient = profile.cognitoClient !== undefined;
+  if (ownClient && !isCognitoClient(profile.cognitoClient)) {
+    throw new OtpConfigError(`profiles.${name}.cognitoClient`, 'must be a CognitoIdentityProviderClient');
+  }
+  return {
+    ...validated,
+    cognitoClient: profile.cognitoClient ?? defaultClient,
+    cognitoClientOption: ownClient ? `profiles.${name}.cognitoClient` : 'cognitoClient',
+  };
+}
+
+/**
+ * The engine's checks of one client profile's options (all of ProfileOptions but the Cognito client),
+ * with defaults filled in. createOtpEngine runs them; a reader of a configuration file runs them too, so
+ * that a file the engine would refuse is refused when it is read, with the same message.
+ * @throws OtpConfigError naming the bad option as `profiles.<name>.<option>`
+ */
+export function validateProfileOptions(name: string, profile: unknown): ValidatedProfileOptions {
   const at = (option: string) => `profiles.${name}.${option}`;
   if (!PROFILE_NAME.test(name)) {
     throw new OtpConfigError(
@@ -219,36 +258,37 @@ function resolveProfile(
       'a profile name is 1 to 64 letters, digits, ".", "_" or "-"',
     );
   }
-  if (typeof profile !== 'object' || profile === null)
+  if (typeof profile !== 'object' || profile === null || Array.isArray(profile))
     throw new OtpConfigError(`profiles.${name}`, 'must be an object');
+  const options = profile as ProfileOptions;
 
-  const pool = typeof profile.userPoolId === 'string' ? USER_POOL_ID.exec(profile.userPoolId) : null;
+  const pool = typeof options.userPoolId === 'string' ? USER_POOL_ID.exec(options.userPoolId) : null;
   const poolRegion = pool?.[1];
   if (!pool || poolRegion === undefined || !REGION.test(poolRegion)) {
     throw new OtpConfigError(
       at('userPoolId'),
-      `must be "<region>_<id>" like "eu-west-1_AbC123xyz", got ${JSON.stringify(profile.userPoolId)}`,
+      `must be "<region>_<id>" like "eu-west-1_AbC123xyz", got ${JSON.stringify(options.userPoolId)}`,
     );
   }
-  const region = profile.region ?? poolRegion;
+  const region = options.region ?? poolRegion;
   if (typeof region !== 'string' || !REGION.test(region)) {
     throw new OtpConfigError(
       at('region'),
-      `must be an AWS region like "eu-west-1", got ${JSON.stringify(profile.region)}`,
+      `must be an AWS region like "eu-west-1", got ${JSON.stringify(options.region)}`,
     );
   }
   if (region !== poolRegion) {
     throw new OtpConfigError(at('region'), `is "${region}" but the user pool is in "${poolRegion}"`);
   }
-  if (typeof profile.clientId !== 'string' || !CLIENT_ID.test(profile.clientId)) {
+  if (typeof options.clientId !== 'string' || !CLIENT_ID.test(options.clientId)) {
     throw new OtpConfigError(
       at('clientId'),
       'must be an app client id (1 to 128 letters, digits, "_" or "+")',
     );
   }
   if (
-    profile.clientSecret !== undefined &&
-    (typeof profile.clientSecret !== 'string' || !CLIENT_SECRET.test(profile.clientSecret))
+    options.clientSecret !== undefined &&
+    (typeof options.clientSecret !== 'string' || !CLIENT_SECRET.test(options.clientSecret))
   ) {
     // Never echo a secret into an error message.
     throw new OtpConfigError(
@@ -257,40 +297,34 @@ function resolveProfile(
     );
   }
   const authSessionValiditySeconds = integerIn(
-    profile.authSessionValiditySeconds ?? 180,
+    options.authSessionValiditySeconds ?? 180,
     at('authSessionValiditySeconds'),
     180,
     900,
   );
   const signUpHandleTtlSeconds = integerIn(
-    profile.signUpHandleTtlSeconds ?? 86_400,
+    options.signUpHandleTtlSeconds ?? 86_400,
     at('signUpHandleTtlSeconds'),
     60,
     86_400,
   );
-  const onExistingUser = profile.onExistingUser ?? 'ERROR';
+  const onExistingUser = options.onExistingUser ?? 'ERROR';
   if (onExistingUser !== 'ERROR' && onExistingUser !== 'SIGN_IN') {
     throw new OtpConfigError(
       at('onExistingUser'),
       `must be "ERROR" or "SIGN_IN", got ${JSON.stringify(onExistingUser)}`,
     );
   }
-  const limits = validateLimits(profile.limits ?? {}, at('limits'));
-  const ownClient = profile.cognitoClient !== undefined;
-  if (ownClient && !isCognitoClient(profile.cognitoClient)) {
-    throw new OtpConfigError(at('cognitoClient'), 'must be a CognitoIdentityProviderClient');
-  }
+  const limits = validateLimits(options.limits ?? {}, at('limits'));
   return {
     name,
-    userPoolId: profile.userPoolId,
-    clientId: profile.clientId,
-    ...(profile.clientSecret === undefined ? {} : { clientSecret: profile.clientSecret }),
+    userPoolId: options.userPoolId,
+    clientId: options.clientId,
+    ...(options.clientSecret === undefined ? {} : { clientSecret: options.clientSecret }),
     region,
     authSessionValiditySeconds,
     signUpHandleTtlSeconds,
     onExistingUser,
     limits,
-    cognitoClient: profile.cognitoClient ?? defaultClient,
-    cognitoClientOption: ownClient ? at('cognitoClient') : 'cognitoClient',
   };
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { type FileProfile, ProfilesFileError, parseProfile, readProfilesFile } from '@otpgate/profiles';
 import { diagnose } from './checks.js';
 import { formatReport } from './format.js';
 import type { ProfileToCheck } from './types.js';
@@ -37,64 +38,55 @@ function text(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-/** The profiles of a gateway profiles file, read loosely: the gateway validates the rest. */
-export function profilesFromFile(json: unknown, path: string): ProfileToCheck[] {
-  const profiles = (json as { profiles?: unknown } | null)?.profiles;
-  if (typeof profiles !== 'object' || profiles === null || Object.keys(profiles).length === 0) {
-    throw new UsageError(`${path}: expected {"profiles": {"<name>": {"userPoolId", "clientId", ...}}}`);
-  }
-  return Object.entries(profiles as Record<string, Record<string, unknown>>).map(([name, p]) => {
-    const userPoolId = text(p?.userPoolId);
-    const clientId = text(p?.clientId);
-    if (!userPoolId || !clientId)
-      throw new UsageError(`${path}: profiles.${name} needs userPoolId and clientId`);
-    const seconds = p.authSessionValiditySeconds;
-    return {
-      name,
-      userPoolId,
-      clientId,
-      ...(text(p.clientSecret) !== undefined && { clientSecret: text(p.clientSecret) }),
-      ...(text(p.region) !== undefined && { region: text(p.region) }),
-      ...(typeof seconds === 'number' && { authSessionValiditySeconds: seconds }),
-    };
-  });
+/** What the doctor needs of a profile checked by the shared profiles reader. */
+function toCheck(profile: FileProfile): ProfileToCheck {
+  return {
+    name: profile.name,
+    userPoolId: profile.userPoolId,
+    clientId: profile.clientId,
+    region: profile.region,
+    authSessionValiditySeconds: profile.authSessionValiditySeconds,
+    ...(profile.clientSecret !== undefined && { clientSecret: profile.clientSecret }),
+  };
 }
 
-/** The profiles the gateway would serve with this environment: a profiles file, or the COGNITO_* variables. */
+/**
+ * The profiles the gateway would serve with this environment: a profiles file, or the COGNITO_*
+ * variables. Both are read by the gateway's own reader (@otpgate/profiles), so the doctor refuses
+ * exactly the files the gateway would refuse, naming the key.
+ */
 export function profilesFromEnv(
   configPath: string | undefined,
   env: Record<string, string | undefined>,
   readFile: (path: string) => string,
 ): ProfileToCheck[] {
-  if (configPath !== undefined) {
-    let json: unknown;
-    try {
-      json = JSON.parse(readFile(configPath));
-    } catch (error) {
+  try {
+    if (configPath !== undefined) {
+      return Object.values(readProfilesFile(configPath, readFile)).map(toCheck);
+    }
+    const userPoolId = text(env.COGNITO_USER_POOL_ID);
+    const clientId = text(env.COGNITO_CLIENT_ID);
+    if (!userPoolId || !clientId) {
       throw new UsageError(
-        `${configPath}: ${error instanceof SyntaxError ? 'not valid JSON' : 'cannot be read'}`,
+        'no profiles: pass --config (or OTPGATE_CONFIG), or set COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID',
       );
     }
-    return profilesFromFile(json, configPath);
-  }
-  const userPoolId = text(env.COGNITO_USER_POOL_ID);
-  const clientId = text(env.COGNITO_CLIENT_ID);
-  if (!userPoolId || !clientId) {
-    throw new UsageError(
-      'no profiles: pass --config (or OTPGATE_CONFIG), or set COGNITO_USER_POOL_ID and COGNITO_CLIENT_ID',
-    );
-  }
-  const secret = text(env.COGNITO_CLIENT_SECRET);
-  const region = text(env.COGNITO_REGION);
-  return [
-    {
-      name: 'default',
+    const secret = text(env.COGNITO_CLIENT_SECRET);
+    const region = text(env.COGNITO_REGION);
+    const profile = parseProfile('default', {
       userPoolId,
       clientId,
       ...(secret !== undefined && { clientSecret: secret }),
       ...(region !== undefined && { region }),
-    },
-  ];
+    });
+    return [toCheck(profile)];
+  } catch (error) {
+    if (!(error instanceof ProfilesFileError)) throw error;
+    const where = configPath ?? 'the COGNITO_* variables';
+    throw new UsageError(
+      error.key === 'file' ? `${where}: ${error.reason}` : `${where}: ${error.key}: ${error.reason}`,
+    );
+  }
 }
 
 /**

@@ -41,7 +41,8 @@ export interface LimitsConfig {
    */
   sendPerProfile: LimitRule[];
   /**
-   * Wrong codes one handle accepts before it is burned.
+   * Wrong codes one handle accepts before it is burned; 1 to 10 (more would let one handle try codes
+   * far beyond what a person mistypes).
    * @default 3
    */
   wrongCodesPerHandle: number;
@@ -61,6 +62,9 @@ export interface LimitsConfig {
    */
   requestsPerIp: LimitRule[];
 }
+
+/** The most wrong codes a profile may let one handle take. */
+export const MAX_WRONG_CODES_PER_HANDLE = 10;
 
 const RULE_LISTS = [
   'sendPerDestination',
@@ -147,7 +151,13 @@ export function validateLimits(partial: unknown, option = 'limits'): LimitsConfi
   for (const [key, value] of Object.entries(partial)) {
     if (value === undefined) continue;
     if (key === 'wrongCodesPerHandle') {
+      const max = MAX_WRONG_CODES_PER_HANDLE;
       config.wrongCodesPerHandle = positiveInteger(value, `${option}.${key}`);
+      if (config.wrongCodesPerHandle > max)
+        throw new OtpConfigError(
+          `${option}.${key}`,
+          `must be at most ${max}, got ${config.wrongCodesPerHandle}`,
+        );
     } else if ((RULE_LISTS as readonly string[]).includes(key)) {
       config[key as RuleList] = validateRules(value, `${option}.${key}`);
     } else {

@@ -1,0 +1,3 @@
+import { otpgateVitestConfig } from '@otpgate/vitest-config';
+
+export default otpgateVitestConfig();
