@@ -3,7 +3,7 @@ import { isSignal } from './cognito/translate.js';
 import { isOtpError } from './errors.js';
 import {
   acquire,
-  checkVerifyBudgets,
+  codeAccepted,
   consume,
   createHandle,
   discard,
@@ -54,16 +54,15 @@ const MAX_CALLS = 5;
  *   SERVICE_UNAVAILABLE, INTERNAL_SERVER_ERROR
  */
 export async function confirmSignUp(call: Call, input: ConfirmSignUpInput): Promise<AuthStep> {
-  let code = '';
-  const held = await acquire(
-    call,
-    input?.handle,
-    leaseMs(call, MAX_CALLS),
-    () => {
-      code = normaliseCode(input.code, SIGN_UP_CODE_LENGTH);
-    },
-    { verifyBudgets: true },
-  );
+  let code: string;
+  try {
+    code = normaliseCode(input?.code, SIGN_UP_CODE_LENGTH);
+  } catch (error) {
+    // A malformed code is not a guess: it touches no handle, but the request still counts.
+    await call.profile.limits.request(call.ip);
+    throw error;
+  }
+  const held = await acquire(call, input.handle, leaseMs(call, MAX_CALLS), { reserveWrongCode: true });
   const { record } = held;
   if (record.kind !== 'SIGN_UP') return releaseAndThrow(call, held, badInput('handle'));
   if (record.locale !== undefined) call.cognito.locale = record.locale;
@@ -71,13 +70,10 @@ export async function confirmSignUp(call: Call, input: ConfirmSignUpInput): Prom
 
   let confirmed: HandleRecord;
   if (record.confirmed === true) {
+    // Confirmed by an earlier call that could not finish the sign-in: no code is checked this time.
+    await codeAccepted(call, held);
     confirmed = record;
   } else {
-    try {
-      await checkVerifyBudgets(call, held);
-    } catch (error) {
-      return releaseAndThrow(call, held, error);
-    }
     let output: ConfirmSignUpCommandOutput;
     try {
       output = await confirmWithCognito(call, record, code);
@@ -85,11 +81,14 @@ export async function confirmSignUp(call: Call, input: ConfirmSignUpInput): Prom
       if (isOtpError(error) && error.code === 'CODE_MISMATCH') throw await wrongCode(call, held, error.cause);
       if (isOtpError(error) && error.code === 'SESSION_EXPIRED') {
         // Confirmed elsewhere, or the user is gone: nothing is left for this handle to do.
-        await discard(call, held);
+        await Promise.all([discard(call, held), codeAccepted(call, held)]);
         throw error;
       }
       return releaseAndThrow(call, held, error);
     }
+    // The code was right: its reserved wrong code goes back (sign-up is not the hot path, so this
+    // round trip is not folded into a later one).
+    await codeAccepted(call, held);
     // SignUp's Session is spent by the confirmation; ConfirmSignUp's own takes its place.
     confirmed = { ...record, confirmed: true };
     delete confirmed.session;

@@ -145,7 +145,9 @@ const STORE_METHODS = [
   'unlockHandle',
   'consumeHandle',
   'deleteHandle',
-  'limiter',
+  'take',
+  'giveBack',
+  'usage',
   'ping',
 ] as const;
 

@@ -2,7 +2,7 @@ import type { RespondToAuthChallengeCommandOutput } from '@aws-sdk/client-cognit
 import { isOtpError } from './errors.js';
 import {
   acquire,
-  checkVerifyBudgets,
+  codeAccepted,
   consume,
   leaseMs,
   releaseAndThrow,
@@ -27,11 +27,13 @@ export function normaliseCode(code: unknown, length: number): string {
 
 /**
  * verifyOtp: checks an 8-digit sign-in code; the right one ends the handle and answers DONE with tokens.
+ * The code's format is checked first: a malformed one touches no handle and no budget but the request.
  * Cognito: RespondToAuthChallenge (1 call; none for a made-up handle, which takes as long).
  *
  * Wrong codes count against the handle (burned at `wrongCodesPerHandle`: the burning answer is
  * CODE_MISMATCH with attemptsRemaining 0, later ones SESSION_EXPIRED) and against the destination's
- * and IP's budgets. Cognito may or may not keep a Session usable after a wrong code; the engine keeps
+ * and IP's budgets, which are reserved before the code is checked, so parallel guesses can never pass
+ * them; the right code gives its reservation back. Cognito may or may not keep a Session usable after a wrong code; the engine keeps
  * the one it has (an SDK error carries none), and if Cognito killed it, the next answer is
  * CODE_EXPIRED and resendOtp gets a new one.
  *
@@ -43,26 +45,18 @@ export function normaliseCode(code: unknown, length: number): string {
  *   call holds it), UPSTREAM_UNAVAILABLE, SERVICE_UNAVAILABLE, INTERNAL_SERVER_ERROR
  */
 export async function verifyOtp(call: Call, input: VerifyOtpInput): Promise<AuthStep> {
-  let code = '';
-  // Two sequential store round trips: lock (with the request count and the wrong-code counters), then
-  // consume or count the wrong code. See acquire's `verifyBudgets`.
-  const held = await acquire(
-    call,
-    input?.handle,
-    leaseMs(call, 1),
-    () => {
-      code = normaliseCode(input.code, SIGN_IN_CODE_LENGTH);
-    },
-    { verifyBudgets: true },
-  );
+  let code: string;
+  try {
+    code = normaliseCode(input?.code, SIGN_IN_CODE_LENGTH);
+  } catch (error) {
+    // A malformed code is not a guess: it touches no handle, but the request still counts.
+    await call.profile.limits.request(call.ip);
+    throw error;
+  }
+  // Round trip 1: request budget, lock, and a wrong code reserved against the destination and IP.
+  const held = await acquire(call, input.handle, leaseMs(call, 1), { reserveWrongCode: true });
   const { record } = held;
   if (record.kind !== 'SIGN_IN') return releaseAndThrow(call, held, badInput('handle'));
-
-  try {
-    await checkVerifyBudgets(call, held);
-  } catch (error) {
-    return releaseAndThrow(call, held, error);
-  }
 
   if (record.fake || record.session === undefined || record.challenge === undefined) {
     await call.profile.verifyLatency.padSince(performance.now());
@@ -81,6 +75,7 @@ export async function verifyOtp(call: Call, input: VerifyOtpInput): Promise<Auth
   } catch (error) {
     if (isOtpError(error) && error.code === 'CODE_MISMATCH') {
       call.profile.verifyLatency.observe(performance.now() - started);
+      // Round trip 2: the handle counts it; the budgets already do.
       throw await wrongCode(call, held, error.cause);
     }
     return releaseAndThrow(call, held, error);
@@ -96,7 +91,9 @@ export async function verifyOtp(call: Call, input: VerifyOtpInput): Promise<Auth
     );
   }
   const step = doneStep(output.AuthenticationResult);
-  // Exactly one caller gets tokens for a handle, even if our lease ran out during the call.
-  if (!(await consume(call, held))) throw otpError('SESSION_EXPIRED');
+  // Round trip 2: exactly one caller gets tokens for a handle, even if our lease ran out during the
+  // call; the reserved wrong code goes back beside it.
+  const [consumed] = await Promise.all([consume(call, held), codeAccepted(call, held)]);
+  if (!consumed) throw otpError('SESSION_EXPIRED');
   return step;
 }

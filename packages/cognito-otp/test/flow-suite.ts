@@ -531,6 +531,29 @@ export function flowSuite(fixture: () => StoreFixture): void {
       }
     });
 
+    test('racing wrong codes on many handles never pass the destination budget', async () => {
+      await using t = await engine({
+        limits: {
+          sendPerDestination: [{ points: 50, durationSeconds: 30 }],
+          wrongCodesPerDestination: [{ points: 4, durationSeconds: 3600 }],
+        },
+      });
+      const email = newEmail();
+      await registeredUser(t, email);
+      const handles: string[] = [];
+      for (let i = 0; i < 8; i++)
+        handles.push(challengeOf(await t.engine.startSignIn({ email }, t.ctx())).handle);
+      t.emulator.resetCalls();
+      // One wrong code on each of 8 handles at once: the budget of 4 is reserved before each check.
+      const results = await Promise.allSettled(
+        handles.map((handle) => t.engine.verifyOtp({ handle, code: '00000000' }, t.ctx())),
+      );
+      const codes = results.map((result) => (result.status === 'rejected' ? result.reason.code : 'DONE'));
+      expect(codes.filter((code) => code === 'CODE_MISMATCH')).toHaveLength(4);
+      expect(codes.filter((code) => code === 'TOO_MANY_ATTEMPTS')).toHaveLength(4);
+      expect(t.emulator.calls()).toEqual({ RespondToAuthChallenge: 4 });
+    });
+
     test('sends per client IP and per client profile', async () => {
       await using t = await engine({
         limits: {

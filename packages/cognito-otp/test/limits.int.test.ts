@@ -191,17 +191,20 @@ function limitsContract(setup: () => Promise<StoreBackend>): void {
   it('verify: wrong codes per destination across handles, then TOO_MANY_ATTEMPTS (scope destination)', async () => {
     const limits = limitsOf({ wrongCodesPerDestination: [{ points: 2, durationSeconds: 3600 }] });
     const dst = destination();
-    const p = { destinationKey: dst, ip: ip() };
-    // Checking alone never consumes.
-    for (let i = 0; i < 5; i++) await limits.checkVerify(p);
-    await limits.wrongCode(p);
-    await limits.checkVerify(p);
-    await limits.wrongCode({ destinationKey: dst, ip: ip() });
-    expectRefusal(await refusal(limits.checkVerify(p)), 'TOO_MANY_ATTEMPTS', 'destination', 3600);
+    // A reservation that is given back (the right code) costs nothing.
+    for (let i = 0; i < 5; i++) await limits.giveBack(await limits.reserveWrongCode(dst, ip()));
+    await limits.reserveWrongCode(dst, ip());
+    await limits.reserveWrongCode(dst, ip());
+    expectRefusal(
+      await refusal(limits.reserveWrongCode(dst, ip())),
+      'TOO_MANY_ATTEMPTS',
+      'destination',
+      3600,
+    );
     // A send (resend) does not refill it.
     await limits.send({ destinationKey: dst, ip: ip(), profile: profile() });
     expectRefusal(
-      await refusal(limits.checkVerify({ destinationKey: dst, ip: ip() })),
+      await refusal(limits.reserveWrongCode(dst, ip())),
       'TOO_MANY_ATTEMPTS',
       'destination',
       3600,
@@ -211,14 +214,29 @@ function limitsContract(setup: () => Promise<StoreBackend>): void {
   it('verify: wrong codes per IP across destinations (scope ip)', async () => {
     const limits = limitsOf({ wrongCodesPerIp: [{ points: 3, durationSeconds: 86400 }] });
     const client = ip();
-    for (let i = 0; i < 3; i++) await limits.wrongCode({ destinationKey: destination(), ip: client });
+    for (let i = 0; i < 3; i++) await limits.reserveWrongCode(destination(), client);
     expectRefusal(
-      await refusal(limits.checkVerify({ destinationKey: destination(), ip: client })),
+      await refusal(limits.reserveWrongCode(destination(), client)),
       'TOO_MANY_ATTEMPTS',
       'ip',
       86400,
     );
-    await limits.checkVerify({ destinationKey: destination(), ip: ip() });
+    await limits.reserveWrongCode(destination(), ip());
+  });
+
+  it('verify: racing wrong codes never pass a budget (reserved before the code is checked)', async () => {
+    const limits = limitsOf({
+      wrongCodesPerDestination: [{ points: 10, durationSeconds: 3600 }],
+      wrongCodesPerIp: [{ points: 100, durationSeconds: 86400 }],
+    });
+    const dst = destination();
+    const results = await Promise.allSettled(
+      Array.from({ length: 30 }, () => limits.reserveWrongCode(dst, ip())),
+    );
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(10);
+    for (const result of results) {
+      if (result.status === 'rejected') expect(result.reason).toMatchObject({ code: 'TOO_MANY_ATTEMPTS' });
+    }
   });
 
   it('requestAndSend: a refused request is refused first and leaves the send budgets untouched', async () => {
@@ -259,35 +277,6 @@ function limitsContract(setup: () => Promise<StoreBackend>): void {
     expectRefusal(await refusal(limits.request(client)), 'RATE_LIMITED', 'request', 60);
   });
 
-  it('verify: checkVerify decides the same from counters read beforehand as from its own reads', async () => {
-    const limits = limitsOf({
-      wrongCodesPerDestination: [{ points: 2, durationSeconds: 3600 }],
-      wrongCodesPerIp: [{ points: 5, durationSeconds: 86400 }],
-    });
-    const dst = destination();
-    const client = ip();
-    await limits.wrongCode({ destinationKey: dst, ip: client });
-    await limits.wrongCode({ destinationKey: dst, ip: client });
-    const ipCounters = await limits.readIpWrongCodes(client);
-    expect(ipCounters).toEqual([{ consumedPoints: 2, msBeforeNext: expect.any(Number) }]);
-    const destinationCounters = [{ consumedPoints: 2, msBeforeNext: 3_600_000 }];
-    expectRefusal(
-      await refusal(limits.checkVerify({ destinationKey: dst, ip: client, ipCounters, destinationCounters })),
-      'TOO_MANY_ATTEMPTS',
-      'destination',
-      3600,
-    );
-    // Given readings are used as they are: a destination reported unused passes without a read.
-    await limits.checkVerify({ destinationKey: dst, ip: client, ipCounters, destinationCounters: [null] });
-    // A reading list of the wrong length is ignored and the counters are read.
-    expectRefusal(
-      await refusal(limits.checkVerify({ destinationKey: dst, ip: client, destinationCounters: [] })),
-      'TOO_MANY_ATTEMPTS',
-      'destination',
-      3600,
-    );
-  });
-
   it('every refusal carries retryAfterSeconds >= 1, even in the last millisecond of a window', async () => {
     const limits = limitsOf({ requestsPerIp: [{ points: 1, durationSeconds: 1 }] });
     const client = ip();
@@ -315,8 +304,7 @@ describe('limits fail closed', () => {
       const calls = [
         () => limits.request(p.ip),
         () => limits.send(p),
-        () => limits.checkVerify(p),
-        () => limits.wrongCode(p),
+        () => limits.reserveWrongCode(p.destinationKey, p.ip),
       ];
       for (const call of calls) {
         const started = Date.now();

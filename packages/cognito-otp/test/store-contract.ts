@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { handleId, newHandle, parseHandle, sealRecord } from '../src/handles/handle-crypto.js';
-import { createMemoryStore } from '../src/store/memory-store.js';
-import type { LockResult, OtpStore } from '../src/store/types.js';
+import { type Budget, HANDLE_DESTINATION, type LockResult, type OtpStore } from '../src/store/types.js';
 import type { StoreBackend } from './store-backends.js';
 
 /** A fresh id per test, so tests share one store without seeing each other. */
@@ -215,48 +214,87 @@ export function storeContract(setup: () => Promise<StoreBackend>): void {
     await expect(store.recordWrongCode(freshId(), 't', 0)).rejects.toThrow(RangeError);
   });
 
-  it('reads the stored destination counters with the lock where it can (not in Cluster)', async () => {
-    const id = freshId();
-    const destination = randomBytes(32).toString('base64url');
-    const tag = randomBytes(4).toString('hex');
-    const used = store.limiter({ keyPrefix: `peek-used-${tag}`, points: 10, duration: 3600 });
-    const unused = store.limiter({ keyPrefix: `peek-unused-${tag}`, points: 10, duration: 60 });
-    await used.penalty(destination, 3);
-    await store.createHandle(id, BINARY, LONG_TTL, destination);
-    const result = locked(await store.lockHandle(id, 5_000, [used, unused]));
-    expect(result.data.equals(BINARY)).toBe(true);
-    if (backend.name === 'cluster') {
-      // The counters live on other shards than the handle: the caller reads them itself.
-      expect(result.peeked).toBeUndefined();
-      return;
-    }
-    expect(result.peeked).toEqual({
-      destinationKey: destination,
-      counters: [{ consumedPoints: 3, msBeforeNext: expect.any(Number) }, null],
-    });
-    const msBeforeNext = result.peeked?.counters[0]?.msBeforeNext ?? 0;
-    expect(msBeforeNext).toBeGreaterThan(3_500_000);
-    expect(msBeforeNext).toBeLessThanOrEqual(3_600_000);
-    // A rewrite keeps the destination: the next lock peeks again.
-    expect(await store.replaceHandle(id, result.lockToken, BINARY, LONG_TTL)).toBe(true);
-    expect(locked(await store.lockHandle(id, 5_000, [used])).peeked?.counters).toEqual([
-      { consumedPoints: 3, msBeforeNext: expect.any(Number) },
-    ]);
+  const budget = (name: string, limit: number, subject = randomBytes(8).toString('base64url')): Budget => ({
+    name: `${name}:3600s`,
+    subject,
+    limit,
+    windowMs: 3_600_000,
   });
 
-  it('peeks nothing without a stored destination, or for limiters it did not make', async () => {
+  it('takes the first budgets, the lock and the reserve in one step where it can (not in Cluster)', async () => {
     const id = freshId();
-    const limiter = store.limiter({
-      keyPrefix: `peek-${randomBytes(4).toString('hex')}`,
-      points: 1,
-      duration: 60,
+    const destination = randomBytes(32).toString('base64url');
+    await store.createHandle(id, BINARY, LONG_TTL, destination);
+    const request = budget('req', 5);
+    const ip = budget('wrong-ip', 5);
+    const result = locked(
+      await store.lockHandle(id, 5_000, {
+        first: [request],
+        reserve: [{ ...budget('wrong-dst', 5), subject: HANDLE_DESTINATION }, ip],
+      }),
+    );
+    expect(result.data.equals(BINARY)).toBe(true);
+    const dst = { ...budget('wrong-dst', 5), subject: destination };
+    expect(await store.usage([request])).toEqual([1]);
+    if (backend.name === 'cluster') {
+      // The counters live on other shards than the handle: the caller reserves itself.
+      expect(result.reserved).toBeUndefined();
+      expect(await store.usage([dst, ip])).toEqual([0, 0]);
+      return;
+    }
+    expect(result.reserved).toEqual([dst, ip]);
+    expect(await store.usage([dst, ip])).toEqual([1, 1]);
+    // A rewrite keeps the destination: the next lock reserves from it again.
+    expect(await store.replaceHandle(id, result.lockToken, BINARY, LONG_TTL)).toBe(true);
+    locked(await store.lockHandle(id, 5_000, { reserve: [{ ...dst, subject: HANDLE_DESTINATION }] }));
+    expect(await store.usage([dst])).toEqual([2]);
+  });
+
+  it('a full first budget refuses before the handle is looked at; a full reserve leaves it unlocked', async () => {
+    const id = freshId();
+    await store.createHandle(id, BINARY, LONG_TTL, 'dst');
+    const request = budget('req', 1);
+    expect((await store.take([[request]])).ok).toBe(true);
+    const refused = await store.lockHandle(id, 5_000, { first: [request] });
+    expect(refused).toMatchObject({ status: 'refused', blocked: [{ budget: request }] });
+    if (refused.status === 'refused') expect(refused.blocked[0]?.retryAfterMs).toBeGreaterThan(3_500_000);
+    // Not locked by the refused call:
+    const lock = locked(await store.lockHandle(id, 5_000));
+    await store.unlockHandle(id, lock.lockToken);
+    if (backend.name === 'cluster') return;
+    const full = budget('wrong-ip', 1);
+    expect((await store.take([[full]])).ok).toBe(true);
+    const exhausted = await store.lockHandle(id, 5_000, {
+      reserve: [{ ...budget('wrong-dst', 9), subject: HANDLE_DESTINATION }, full],
     });
-    await store.createHandle(id, BINARY, LONG_TTL);
-    expect(locked(await store.lockHandle(id, 5_000, [limiter])).peeked).toBeUndefined();
-    const other = freshId();
-    await store.createHandle(other, BINARY, LONG_TTL, 'some-destination');
-    const foreign = createMemoryStore().limiter({ keyPrefix: 'foreign', points: 1, duration: 60 });
-    expect(locked(await store.lockHandle(other, 5_000, [foreign])).peeked).toBeUndefined();
+    expect(exhausted).toMatchObject({ status: 'exhausted', blocked: [{ budget: full }] });
+    // Nothing was reserved from the budget that had room, and the handle is free.
+    expect(await store.usage([{ ...budget('wrong-dst', 9), subject: 'dst' }])).toEqual([0]);
+    locked(await store.lockHandle(id, 5_000));
+  });
+
+  it('never takes a budget past its limit, however many calls race for it', async () => {
+    const shared = budget('race', 10);
+    const results = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => store.take([[shared, budget('own', 5, `own-${i}`)]])),
+    );
+    expect(results.filter((result) => result.ok)).toHaveLength(10);
+    expect(await store.usage([shared])).toEqual([10]);
+    // A refused stage took nothing from its other budgets.
+    const own = await store.usage(Array.from({ length: 40 }, (_, i) => budget('own', 5, `own-${i}`)));
+    expect(own.reduce((sum, points) => sum + points, 0)).toBe(10);
+  });
+
+  it('gives points back, never below zero', async () => {
+    const a = budget('give', 3);
+    await store.take([[a], [a]]);
+    await store.giveBack([a]);
+    expect(await store.usage([a])).toEqual([1]);
+    await store.giveBack([a]);
+    await store.giveBack([a]);
+    expect(await store.usage([a])).toEqual([0]);
+    expect((await store.take([[a], [a], [a], [a]])).ok).toBe(false);
+    expect(await store.usage([a])).toEqual([3]);
   });
 
   it('answers ping', async () => {

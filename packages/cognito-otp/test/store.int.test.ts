@@ -66,7 +66,7 @@ describe('redis store, no clear text', () => {
       const limits = new Limits(backend.store, DEFAULT_LIMITS, { keySecret: 'limits secret' });
       await limits.request(ip);
       await limits.send({ destinationKey, ip, profile: 'shop' });
-      await limits.wrongCode({ destinationKey, ip });
+      await limits.reserveWrongCode(destinationKey, ip);
 
       const dump = Buffer.concat(await backend.dump!());
       expect(dump.length).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 import type { OtpError } from '../errors.js';
 import { handleId, newHandle, openRecord, parseHandle, sealRecord } from '../handles/handle-crypto.js';
 import { badInput, otpError } from '../messages.js';
-import type { CounterReading, Peeked } from '../store/types.js';
+import type { Budget } from '../store/types.js';
 import { type HandleRecord, parseRecord } from './record.js';
 import type { Call } from './runtime.js';
 
@@ -20,8 +20,12 @@ export interface Held {
   record: HandleRecord;
   /** Wrong codes counted on the handle so far. */
   attempts: number;
-  /** With `verifyBudgets`: the wrong-code counters read along with the lock, for checkVerifyBudgets. */
-  budgets?: { peeked?: Peeked; ip?: CounterReading[] };
+  /**
+   * With `reserveWrongCode`: the destination and IP wrong-code budgets a point was taken from before
+   * the code is checked. A wrong code keeps them (they are its count); every other way out of the step
+   * gives them back (`release`, `codeAccepted`).
+   */
+  reserved?: Budget[];
 }
 
 /**
@@ -42,7 +46,7 @@ export async function createHandle(call: Call, record: HandleRecord, ttlMs: numb
   const key = parseHandle(handle);
   if (key === undefined)
     throw otpError('INTERNAL_SERVER_ERROR', { cause: new Error('random source made a bad handle') });
-  // The destination key goes beside the sealed record so a lock can read its counters (see acquire).
+  // The destination key goes beside the sealed record so a lock can reserve from its budgets (see acquire).
   await call.engine.store.createHandle(handleId(key), seal(call, key, record), ttlMs, record.destinationKey);
   return handle;
 }
@@ -53,107 +57,92 @@ function seal(call: Call, key: Buffer, record: HandleRecord): Buffer {
 }
 
 /**
- * Counts the request against the caller's IP, checks the input (`check` throws BAD_USER_INPUT), then
- * locks and opens the handle. The request limit and the lock are one parallel round trip; when the
- * request is refused a lock we got is given back.
+ * Counts the request against the caller's IP, then locks and opens the handle, in one store call.
  *
- * `verifyBudgets` (steps that check a code): the wrong-code counters that `checkVerifyBudgets` needs
- * are read in that same round trip, so checking a code costs two sequential round trips (this one,
- * then the one that ends or counts the attempt), not three. The IP's counters are read beside the
- * lock. The destination's cannot be named before the record is opened, so the store reads them
- * inside the lock step, from the destination key stored in clear beside the record (a keyed hash that
- * already names those counters, so it reveals nothing new); in Redis Cluster they live on another
- * shard, the store cannot, and checkVerifyBudgets reads them itself. Only reads are moved: nothing is
- * counted before the code is known to be checked, and the verdict is taken, as before, after the
- * handle is opened and before Cognito sees the code.
+ * `reserveWrongCode` (steps that check a code): before the code is checked, one wrong code is taken
+ * from the destination's and the IP's wrong-code budgets, so that parallel guesses can never pass a
+ * budget: a full budget refuses the step (TOO_MANY_ATTEMPTS) before Cognito sees the code. A standalone
+ * Redis or the memory store does this in the lock's own step (the destination is stored beside the
+ * handle), so checking a code costs two sequential round trips (this one, then the one that ends or
+ * counts the attempt); Redis Cluster, whose counters live on other shards, needs a third, here.
  * @throws OtpError RATE_LIMITED (scope 'request', or 'handle' while another call holds it),
- *   BAD_USER_INPUT (field 'handle' for a string that is not a handle, or `check`'s),
- *   SESSION_EXPIRED (unknown, used, expired or another profile's handle), SERVICE_UNAVAILABLE
+ *   BAD_USER_INPUT (field 'handle' for a string that is not a handle), TOO_MANY_ATTEMPTS (scope
+ *   destination | ip, with `reserveWrongCode`), SESSION_EXPIRED (unknown, used, expired or another
+ *   profile's handle), SERVICE_UNAVAILABLE
  */
 export async function acquire(
   call: Call,
   handle: unknown,
   lockMs: number,
-  check?: () => void,
-  options: { verifyBudgets?: boolean } = {},
+  options: { reserveWrongCode?: boolean } = {},
 ): Promise<Held> {
   const { store, clock } = call.engine;
-  const request = call.profile.limits.request(call.ip);
-  let inputError: unknown;
+  const { limits } = call.profile;
   const key = typeof handle === 'string' ? parseHandle(handle) : undefined;
-  try {
-    if (key === undefined) throw badInput('handle');
-    check?.();
-  } catch (error) {
-    inputError = error;
-  }
-  if (inputError !== undefined || key === undefined) {
-    await request;
-    throw inputError;
+  if (key === undefined) {
+    await limits.request(call.ip);
+    throw badInput('handle');
   }
   const id = handleId(key);
-  const { limits } = call.profile;
-  const [limited, locked, ipCounters] = await Promise.allSettled([
-    request,
-    store.lockHandle(id, lockMs, options.verifyBudgets ? limits.destinationWrongCodeLimiters : undefined),
-    options.verifyBudgets ? limits.readIpWrongCodes(call.ip) : Promise.resolve(undefined),
-  ]);
-  if (limited.status === 'rejected') {
-    if (locked.status === 'fulfilled' && locked.value.status === 'locked') {
-      await store.unlockHandle(id, locked.value.lockToken).catch(() => undefined);
-    }
-    throw limited.reason;
-  }
-  if (locked.status === 'rejected') throw locked.reason;
-  const lock = locked.value;
-  if (lock.status === 'missing') throw otpError('SESSION_EXPIRED');
-  if (lock.status === 'busy') {
-    throw otpError('RATE_LIMITED', { scope: 'handle', retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS });
-  }
-  const record = parseRecord(openRecord(key, call.profile.settings.name, lock.data));
-  if (record === undefined || record.expiresAt <= clock.now()) {
-    // Another profile's handle (or one from an older layout): leave it to its owner, untouched.
-    await store.unlockHandle(id, lock.lockToken);
-    throw otpError('SESSION_EXPIRED');
+  const lock = await store.lockHandle(id, lockMs, {
+    first: limits.requestBudgets(call.ip),
+    ...(options.reserveWrongCode && { reserve: limits.wrongCodeReserve(call.ip) }),
+  });
+  switch (lock.status) {
+    case 'refused':
+    case 'exhausted':
+      throw limits.refusal(lock.blocked);
+    case 'missing':
+      throw otpError('SESSION_EXPIRED');
+    case 'busy':
+      throw otpError('RATE_LIMITED', { scope: 'handle', retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS });
   }
   const held: Held = {
     handle: handle as string,
     id,
     key,
     lockToken: lock.lockToken,
-    record,
+    record: undefined as unknown as HandleRecord,
     attempts: lock.attempts,
+    ...(lock.reserved !== undefined && { reserved: lock.reserved }),
   };
-  if (options.verifyBudgets) {
-    // A failed read is simply not passed on: checkVerifyBudgets reads again and fails closed.
-    held.budgets = {
-      ...(lock.peeked !== undefined && { peeked: lock.peeked }),
-      ...(ipCounters.status === 'fulfilled' && ipCounters.value !== undefined && { ip: ipCounters.value }),
-    };
+  const record = parseRecord(openRecord(key, call.profile.settings.name, lock.data));
+  if (record === undefined || record.expiresAt <= clock.now()) {
+    // Another profile's handle (or one from an older layout): leave it to its owner, untouched.
+    await release(call, held);
+    throw otpError('SESSION_EXPIRED');
+  }
+  held.record = record;
+  if (options.reserveWrongCode && held.reserved === undefined) {
+    try {
+      held.reserved = await limits.reserveWrongCode(record.destinationKey, call.ip);
+    } catch (error) {
+      await release(call, held);
+      throw error;
+    }
   }
   return held;
 }
 
 /**
- * The destination's and IP's wrong-code budgets for a held handle (limits.checkVerify), from the
- * counters `acquire` read with `verifyBudgets` where it could; whatever it could not is read now. A
- * peek is used only for the destination the opened record names.
- * @throws OtpError TOO_MANY_ATTEMPTS (scope destination | ip), SERVICE_UNAVAILABLE
+ * The code was right (or not needed after all): the wrong code reserved by `acquire` is given back.
+ * Best effort, never throws; runs beside the step's next store call.
  */
-export async function checkVerifyBudgets(call: Call, held: Held): Promise<void> {
-  const { destinationKey } = held.record;
-  const peeked = held.budgets?.peeked;
-  await call.profile.limits.checkVerify({
-    destinationKey,
-    ip: call.ip,
-    destinationCounters: peeked?.destinationKey === destinationKey ? peeked.counters : undefined,
-    ipCounters: held.budgets?.ip,
-  });
+export async function codeAccepted(call: Call, held: Held): Promise<void> {
+  const reserved = held.reserved;
+  delete held.reserved;
+  await call.profile.limits.giveBack(reserved);
 }
 
-/** Gives the lock back, leaving the handle as it was; never throws (the lease ends it anyway). */
+/**
+ * Gives the lock back, leaving the handle as it was, and any reserved wrong code with it; never throws
+ * (the lease ends the lock anyway).
+ */
 export async function release(call: Call, held: Held): Promise<void> {
-  await call.engine.store.unlockHandle(held.id, held.lockToken).catch(() => undefined);
+  await Promise.all([
+    call.engine.store.unlockHandle(held.id, held.lockToken).catch(() => undefined),
+    codeAccepted(call, held),
+  ]);
 }
 
 /** Releases the lock, then throws `error`: the common way out of a step that failed. */
@@ -189,18 +178,16 @@ export async function discard(call: Call, held: Held): Promise<void> {
 }
 
 /**
- * A wrong code: counted on the handle (burned at the profile's `wrongCodesPerHandle`, lock released)
- * and on the destination's and IP's wrong-code budgets, in parallel.
+ * A wrong code: counted on the handle (burned at the profile's `wrongCodesPerHandle`, lock released).
+ * The destination's and IP's budgets already hold it: `acquire` reserved it before the code was checked.
  * @returns CODE_MISMATCH with attemptsRemaining (0 when the handle is burned: the next try is
  *   SESSION_EXPIRED)
  * @throws OtpError SERVICE_UNAVAILABLE when the store cannot count it
  */
 export async function wrongCode(call: Call, held: Held, cause?: unknown): Promise<OtpError> {
   const max = call.profile.settings.limits.wrongCodesPerHandle;
-  const [counted] = await Promise.all([
-    call.engine.store.recordWrongCode(held.id, held.lockToken, max),
-    call.profile.limits.wrongCode({ destinationKey: held.record.destinationKey, ip: call.ip }),
-  ]);
+  delete held.reserved;
+  const counted = await call.engine.store.recordWrongCode(held.id, held.lockToken, max);
   const attemptsRemaining = counted.burned || counted.missing ? 0 : Math.max(0, max - counted.attempts);
   return otpError('CODE_MISMATCH', { attemptsRemaining, ...(cause === undefined ? {} : { cause }) });
 }

@@ -1,7 +1,13 @@
 import { createHash, createHmac } from 'node:crypto';
-import { type RateLimiterAbstract, RateLimiterRes } from 'rate-limiter-flexible';
-import { type LimitScope, OtpConfigError, OtpError } from '../errors.js';
-import type { CounterReading, OtpStore } from '../store/types.js';
+import { type LimitScope, OtpConfigError, OtpError, type OtpErrorCode } from '../errors.js';
+import {
+  type Blocked,
+  type Budget,
+  HANDLE_DESTINATION,
+  type HandleBudget,
+  type OtpStore,
+  type TakeResult,
+} from '../store/types.js';
 import { ipKey } from './ip-key.js';
 
 export { INVALID_IP_KEY, ipKey } from './ip-key.js';
@@ -180,24 +186,13 @@ export interface LimitsOptions {
   keySecret?: string | Uint8Array;
 }
 
-/** One rule bound to its counter. */
+/** One rule of a list, bound to the name of its counters and to what a refusal by it says. */
 interface Layer {
-  scope: LimitScope;
+  /** Counter name: the list's and the rule's window (a changed window starts fresh counters). */
+  name: string;
   rule: LimitRule;
-  limiter: RateLimiterAbstract;
-}
-
-/** A layer together with the key it counts for this call. */
-interface Hit {
-  layer: Layer;
-  key: string;
-}
-
-/** What consuming a list of hits did: the points taken (refused ones too), the refusals, a store failure. */
-interface Taken {
-  taken: Hit[];
-  blocked: { hit: Hit; res: RateLimiterRes }[];
-  failure?: { reason: unknown };
+  scope: LimitScope;
+  code: Extract<OtpErrorCode, 'RATE_LIMITED' | 'TOO_MANY_ATTEMPTS'>;
 }
 
 function unavailable(cause: unknown): OtpError {
@@ -206,81 +201,47 @@ function unavailable(cause: unknown): OtpError {
   });
 }
 
-/** Runs `op` on every hit at once (one round trip, not one per hit), each outcome paired with its hit. */
-async function settle<T>(
-  hits: Hit[],
-  op: (hit: Hit) => Promise<T>,
-): Promise<{ hit: Hit; result: PromiseSettledResult<T> }[]> {
-  const results = await Promise.allSettled(hits.map(op));
-  return results.map((result, index) => ({ hit: hits[index]!, result }));
-}
-
-/** A counter as checkVerify needs it: points and window left, or null when it does not exist. */
-async function read(layer: Layer, key: string): Promise<CounterReading> {
-  const res = await layer.limiter.get(key);
-  return res === null ? null : { consumedPoints: res.consumedPoints, msBeforeNext: res.msBeforeNext };
-}
-
-/** Whole seconds until `res`'s window ends: at least 1, the rule's window when the counter has no TTL. */
-function retryAfterSeconds(hit: Hit, res: RateLimiterRes): number {
-  const ms = res.msBeforeNext > 0 ? res.msBeforeNext : hit.layer.rule.durationSeconds * 1000;
-  return Math.max(1, Math.ceil(ms / 1000));
-}
-
-/** The hit whose window ends last, i.e. the one a retry has to wait for. */
-function longest(blocked: { hit: Hit; res: RateLimiterRes }[]): {
-  scope: LimitScope;
-  retryAfterSeconds: number;
-} {
-  let best = { scope: 'request' as LimitScope, retryAfterSeconds: 0 };
-  for (const { hit, res } of blocked) {
-    const seconds = retryAfterSeconds(hit, res);
-    if (seconds > best.retryAfterSeconds) best = { scope: hit.layer.scope, retryAfterSeconds: seconds };
-  }
-  return best;
-}
-
 /**
- * The engine's rate limits, counted in the store (Redis, so every replica shares them).
- *
- * Every method fails closed: when a counter cannot be read or written it rejects with OtpError
- * SERVICE_UNAVAILABLE, never lets the call through. The counters of one call live under different keys
- * (different cluster shards) and are read or written in parallel, one round trip, not atomically
- * together: two racing calls may each pass a check the pair would have failed, at most by the number
- * of calls in flight. A rule's counter is a single atomic INCRBY, so `points` itself is never overrun
- * by `send` or `request`.
+ * The engine's budgets: the one place that knows which counters an action spends, and what a refusal
+ * says. Counters live in the store (Redis, so every replica shares them; memory in local mode), which
+ * takes them atomically: a budget is never exceeded, whatever the parallelism, because a point is
+ * taken before the action it pays for (a code sent, a code checked) and given back when the action
+ * turns out not to need it (the right code). Every method fails closed: when the store cannot answer
+ * it rejects with SERVICE_UNAVAILABLE, never lets the call through.
  */
 export class Limits {
   readonly config: LimitsConfig;
+  readonly #store: OtpStore;
   readonly #request: Layer[];
   readonly #sendDestination: Layer[];
   readonly #sendIp: Layer[];
   readonly #sendProfile: Layer[];
   readonly #wrongDestination: Layer[];
   readonly #wrongIp: Layer[];
+  readonly #byName = new Map<string, Layer>();
   readonly #keySecret: Uint8Array | undefined;
 
   /** `config` should come from validateLimits. */
   constructor(store: OtpStore, config: LimitsConfig, options: LimitsOptions = {}) {
     this.config = config;
-    const layers = (scope: LimitScope, name: string, rules: LimitRule[]): Layer[] =>
-      rules.map((rule) => ({
-        scope,
-        rule,
-        // The window is part of the counter's name, so rules of one list never share a counter and a
-        // changed window starts a fresh counter instead of inheriting an old TTL.
-        limiter: store.limiter({
-          keyPrefix: `${name}:${rule.durationSeconds}s`,
-          points: rule.points,
-          duration: rule.durationSeconds,
-        }),
-      }));
-    this.#request = layers('request', 'req-ip', config.requestsPerIp);
-    this.#sendDestination = layers('destination', 'send-dst', config.sendPerDestination);
-    this.#sendIp = layers('ip', 'send-ip', config.sendPerIp);
-    this.#sendProfile = layers('profile', 'send-prf', config.sendPerProfile);
-    this.#wrongDestination = layers('destination', 'wrong-dst', config.wrongCodesPerDestination);
-    this.#wrongIp = layers('ip', 'wrong-ip', config.wrongCodesPerIp);
+    this.#store = store;
+    const layers = (scope: LimitScope, list: string, rules: LimitRule[], code: Layer['code']): Layer[] =>
+      rules.map((rule) => {
+        const layer = { name: `${list}:${rule.durationSeconds}s`, rule, scope, code };
+        this.#byName.set(layer.name, layer);
+        return layer;
+      });
+    this.#request = layers('request', 'req-ip', config.requestsPerIp, 'RATE_LIMITED');
+    this.#sendDestination = layers('destination', 'send-dst', config.sendPerDestination, 'RATE_LIMITED');
+    this.#sendIp = layers('ip', 'send-ip', config.sendPerIp, 'RATE_LIMITED');
+    this.#sendProfile = layers('profile', 'send-prf', config.sendPerProfile, 'RATE_LIMITED');
+    this.#wrongDestination = layers(
+      'destination',
+      'wrong-dst',
+      config.wrongCodesPerDestination,
+      'TOO_MANY_ATTEMPTS',
+    );
+    this.#wrongIp = layers('ip', 'wrong-ip', config.wrongCodesPerIp, 'TOO_MANY_ATTEMPTS');
     const secret = options.keySecret;
     this.#keySecret = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
   }
@@ -290,135 +251,101 @@ export class Limits {
    * @throws OtpError RATE_LIMITED (scope 'request', retryAfterSeconds), SERVICE_UNAVAILABLE
    */
   async request(ip: string): Promise<void> {
-    await this.#consume(this.#requestHits(ip));
+    await this.#take([this.requestBudgets(ip)]);
   }
 
   /**
-   * Before a code is sent: the destination, IP and profile send budgets, consumed in parallel (one
-   * round trip). A refused call gives back what it took (a second round trip), so retrying against a
-   * limit does not push the budget further out.
+   * Before a code is sent: the destination, IP and profile send budgets, all or nothing.
    * @throws OtpError RATE_LIMITED (scope destination | ip | profile of the rule whose window ends last,
    *   retryAfterSeconds), SERVICE_UNAVAILABLE
    */
-  async send(p: { destinationKey: string; ip: string; profile: string }): Promise<void> {
-    await this.#consume(this.#sendHits(p));
-  }
-
-  #requestHits(ip: string): Hit[] {
-    const ipBucket = this.#ip(ip);
-    return this.#request.map((layer) => ({ layer, key: ipBucket }));
-  }
-
-  #sendHits(p: { destinationKey: string; ip: string; profile: string }): Hit[] {
-    const ipBucket = this.#ip(p.ip);
-    return [
-      ...this.#sendDestination.map((layer) => ({ layer, key: p.destinationKey })),
-      ...this.#sendIp.map((layer) => ({ layer, key: ipBucket })),
-      ...this.#sendProfile.map((layer) => ({ layer, key: p.profile })),
-    ];
+  async send(p: SendKeys): Promise<void> {
+    await this.#take([this.#sendBudgets(p)]);
   }
 
   /**
-   * request() and send() together, their counters consumed in one parallel round trip instead of two.
-   * The outcome is the same as calling them one after the other: a refused request is refused first
-   * (scope request) and leaves the send budgets as they were (the points it took from them are given
-   * back, best effort like every refund); a refused send keeps the request's point, as a send refused
-   * after an accepted request would.
+   * request() then send() in one store call: a refused request takes nothing from the send budgets; a
+   * refused send keeps the request's point, as a send refused after an accepted request would.
    * @throws OtpError RATE_LIMITED (scope request, else destination | ip | profile), SERVICE_UNAVAILABLE
    */
-  async requestAndSend(p: { destinationKey: string; ip: string; profile: string }): Promise<void> {
-    const [request, send] = await Promise.all([
-      this.#take(this.#requestHits(p.ip)),
-      this.#take(this.#sendHits(p)),
-    ]);
-    if (request.failure !== undefined || request.blocked.length > 0) {
-      await this.#refund([...request.taken, ...send.taken]);
-      this.#throw(request);
-    }
-    if (send.failure !== undefined || send.blocked.length > 0) {
-      await this.#refund(send.taken);
-      this.#throw(send);
-    }
+  async requestAndSend(p: SendKeys): Promise<void> {
+    await this.#take([this.requestBudgets(p.ip), this.#sendBudgets(p)]);
+  }
+
+  /** The request budgets of an IP, for a store call that takes them with other work (a lock). */
+  requestBudgets(ip: string): Budget[] {
+    const subject = this.#ip(ip);
+    return this.#request.map((layer) => this.#budget(layer, subject));
   }
 
   /**
-   * The limiters of the destination wrong-code rules, in rule order: a store can read their counters
-   * in the same step as it locks a handle (OtpStore.lockHandle's peek) and pass them to checkVerify.
+   * The wrong-code budgets one checked code reserves: the destination's (named by the handle, see
+   * HANDLE_DESTINATION) and the IP's. The per-handle budget is the handle's own (store.recordWrongCode).
    */
-  get destinationWrongCodeLimiters(): readonly RateLimiterAbstract[] {
-    return this.#wrongDestination.map((layer) => layer.limiter);
-  }
-
-  /** Reads the IP's wrong-code counters for checkVerify, so the read can share a round trip with other work. */
-  async readIpWrongCodes(ip: string): Promise<CounterReading[]> {
-    const ipBucket = this.#ip(ip);
-    return Promise.all(this.#wrongIp.map((layer) => read(layer, ipBucket)));
-  }
-
-  /**
-   * Before a code is checked: refuses when a wrong-code budget is already spent. Reads only; the
-   * per-handle budget is the store's (recordWrongCode). Counters the caller already read
-   * (`destinationCounters` from a lock's peek, `ipCounters` from readIpWrongCodes) are used as given;
-   * the others are read here, in parallel.
-   * @throws OtpError TOO_MANY_ATTEMPTS (scope destination | ip, retryAfterSeconds), SERVICE_UNAVAILABLE
-   */
-  async checkVerify(p: {
-    destinationKey: string;
-    ip: string;
-    destinationCounters?: readonly CounterReading[] | undefined;
-    ipCounters?: readonly CounterReading[] | undefined;
-  }): Promise<void> {
-    const ipBucket = this.#ip(p.ip);
-    const given = (readings: readonly CounterReading[] | undefined, layers: Layer[]) =>
-      readings !== undefined && readings.length === layers.length ? readings : undefined;
-    const destination = given(p.destinationCounters, this.#wrongDestination);
-    const ip = given(p.ipCounters, this.#wrongIp);
-    const hits = [
-      ...this.#wrongDestination.map((layer, i) => ({
-        hit: { layer, key: p.destinationKey },
-        known: destination?.[i],
-      })),
-      ...this.#wrongIp.map((layer, i) => ({ hit: { layer, key: ipBucket }, known: ip?.[i] })),
-    ];
-    const results = await Promise.allSettled(
-      hits.map(({ hit, known }) => (known !== undefined ? Promise.resolve(known) : read(hit.layer, hit.key))),
-    );
-    const blocked: { hit: Hit; res: RateLimiterRes }[] = [];
-    for (const [index, result] of results.entries()) {
-      const { hit } = hits[index]!;
-      if (result.status === 'rejected') throw unavailable(result.reason);
-      const reading = result.value;
-      if (reading === null) continue;
-      // A counter that does not read as a number is a store fault: refuse rather than guess.
-      if (!Number.isFinite(reading.consumedPoints))
-        throw unavailable(new Error('unreadable limiter counter'));
-      if (reading.consumedPoints >= hit.layer.rule.points) {
-        blocked.push({ hit, res: new RateLimiterRes(0, reading.msBeforeNext, reading.consumedPoints) });
-      }
-    }
-    if (blocked.length > 0) {
-      throw new OtpError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; try again later.', longest(blocked));
-    }
-  }
-
-  /**
-   * After a wrong code: one point off each wrong-code budget (never refused here; the next
-   * checkVerify refuses).
-   * @throws OtpError SERVICE_UNAVAILABLE
-   */
-  async wrongCode(p: { destinationKey: string; ip: string }): Promise<void> {
-    const results = await Promise.allSettled(
-      this.#wrongCodeHits(p).map(({ layer, key }) => layer.limiter.penalty(key, 1)),
-    );
-    for (const result of results) if (result.status === 'rejected') throw unavailable(result.reason);
-  }
-
-  #wrongCodeHits(p: { destinationKey: string; ip: string }): Hit[] {
-    const ipBucket = this.#ip(p.ip);
+  wrongCodeReserve(ip: string): HandleBudget[] {
+    const subject = this.#ip(ip);
     return [
-      ...this.#wrongDestination.map((layer) => ({ layer, key: p.destinationKey })),
-      ...this.#wrongIp.map((layer) => ({ layer, key: ipBucket })),
+      ...this.#wrongDestination.map((layer) => this.#budget(layer, HANDLE_DESTINATION)),
+      ...this.#wrongIp.map((layer) => this.#budget(layer, subject)),
     ];
+  }
+
+  /**
+   * Reserves one wrong code against the destination's and the IP's budgets, for a store that could not
+   * do it with the lock (Redis Cluster). Give the points back (`giveBack`) when the code was right.
+   * @returns the budgets a point was taken from
+   * @throws OtpError TOO_MANY_ATTEMPTS (scope destination | ip), SERVICE_UNAVAILABLE
+   */
+  async reserveWrongCode(destinationKey: string, ip: string): Promise<Budget[]> {
+    const budgets = this.wrongCodeReserve(ip).map((budget) =>
+      budget.subject === HANDLE_DESTINATION ? { ...budget, subject: destinationKey } : (budget as Budget),
+    );
+    await this.#take([budgets]);
+    return budgets;
+  }
+
+  /** Gives back points taken for an action that did not need them. Best effort; never throws. */
+  async giveBack(budgets: readonly Budget[] | undefined): Promise<void> {
+    if (budgets === undefined || budgets.length === 0) return;
+    await this.#store.giveBack(budgets).catch(() => undefined);
+  }
+
+  /** The refusal for budgets a store call found full: the one whose window ends last decides. */
+  refusal(blocked: readonly Blocked[]): OtpError {
+    let worst: { layer: Layer; seconds: number } | undefined;
+    for (const { budget, retryAfterMs } of blocked) {
+      const layer = this.#byName.get(budget.name);
+      if (layer === undefined) continue;
+      const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+      if (worst === undefined || seconds > worst.seconds) worst = { layer, seconds };
+    }
+    if (worst === undefined)
+      return unavailable(new Error('a store refused budgets this engine does not know'));
+    const details = { scope: worst.layer.scope, retryAfterSeconds: worst.seconds };
+    return worst.layer.code === 'TOO_MANY_ATTEMPTS'
+      ? new OtpError('TOO_MANY_ATTEMPTS', 'Too many wrong codes; try again later.', details)
+      : new OtpError('RATE_LIMITED', 'Too many requests; try again later.', details);
+  }
+
+  #sendBudgets(p: SendKeys): Budget[] {
+    const ip = this.#ip(p.ip);
+    return [
+      ...this.#sendDestination.map((layer) => this.#budget(layer, p.destinationKey)),
+      ...this.#sendIp.map((layer) => this.#budget(layer, ip)),
+      ...this.#sendProfile.map((layer) => this.#budget(layer, p.profile)),
+    ];
+  }
+
+  #budget<S extends string | typeof HANDLE_DESTINATION>(
+    layer: Layer,
+    subject: S,
+  ): { name: string; subject: S; limit: number; windowMs: number } {
+    return {
+      name: layer.name,
+      subject,
+      limit: layer.rule.points,
+      windowMs: layer.rule.durationSeconds * 1000,
+    };
   }
 
   /** The stored form of an IP's bucket: a hash, never the address. */
@@ -428,43 +355,20 @@ export class Limits {
     return hash.update(`ip:${bucket}`).digest('base64url').slice(0, 32);
   }
 
-  /** Consumes one point of every hit; all or nothing, as far as refunds can make it so. */
-  async #consume(hits: Hit[]): Promise<void> {
-    const outcome = await this.#take(hits);
-    if (outcome.failure === undefined && outcome.blocked.length === 0) return;
-    await this.#refund(outcome.taken);
-    this.#throw(outcome);
-  }
-
-  /** Consumes one point of every hit, in parallel (one round trip); refunds nothing. */
-  async #take(hits: Hit[]): Promise<Taken> {
-    const outcome: Taken = { taken: [], blocked: [] };
-    for (const { hit, result } of await settle(hits, ({ layer, key }) => layer.limiter.consume(key, 1))) {
-      if (result.status === 'fulfilled') {
-        outcome.taken.push(hit);
-      } else if (result.reason instanceof RateLimiterRes) {
-        // Refused, but the counter was incremented all the same.
-        outcome.taken.push(hit);
-        outcome.blocked.push({ hit, res: result.reason });
-      } else {
-        outcome.failure ??= { reason: result.reason };
-      }
+  async #take(stages: Budget[][]): Promise<void> {
+    let result: TakeResult;
+    try {
+      result = await this.#store.take(stages);
+    } catch (error) {
+      throw error instanceof OtpError ? error : unavailable(error);
     }
-    return outcome;
+    if (!result.ok) throw this.refusal(result.blocked);
   }
+}
 
-  /**
-   * Gives back one point per hit. Best effort: a refund that fails costs the caller a point, never lets
-   * anyone through; one that lands just after its window ended starts the next window a point up (at
-   * most once per call).
-   */
-  async #refund(taken: Hit[]): Promise<void> {
-    await Promise.allSettled(taken.map(({ layer, key }) => layer.limiter.reward(key, 1)));
-  }
-
-  /** The error for a refused or failed #take: SERVICE_UNAVAILABLE first, else RATE_LIMITED. */
-  #throw(outcome: Taken): never {
-    if (outcome.failure !== undefined) throw unavailable(outcome.failure.reason);
-    throw new OtpError('RATE_LIMITED', 'Too many requests; try again later.', longest(outcome.blocked));
-  }
+/** What a code sent on a call counts against. */
+export interface SendKeys {
+  destinationKey: string;
+  ip: string;
+  profile: string;
 }

@@ -48,31 +48,33 @@ describe('createMemoryStore', () => {
     expect(again.status === 'locked' && again.data.toString()).toBe('abc');
   });
 
-  it('runs its limiters on the injected clock, so moving the clock opens a new window', async () => {
+  it('runs its budgets on the injected clock, so moving the clock opens a new window', async () => {
     const clock = manualClock();
-    const limiter = createMemoryStore({ clock }).limiter({ keyPrefix: 'test', points: 1, duration: 30 });
-    await limiter.consume('k');
-    const refused = await limiter.consume('k').then(
-      () => undefined,
-      (res: { msBeforeNext: number }) => res,
-    );
-    expect(refused?.msBeforeNext).toBe(30_000);
+    const store = createMemoryStore({ clock });
+    const budget = { name: 'test:30s', subject: 'k', limit: 1, windowMs: 30_000 };
+    expect(await store.take([[budget]])).toEqual({ ok: true });
+    expect(await store.take([[budget]])).toEqual({
+      ok: false,
+      stage: 0,
+      blocked: [{ budget, retryAfterMs: 30_000 }],
+    });
     clock.advance(29_999);
-    expect((await limiter.get('k'))?.msBeforeNext).toBe(1);
+    expect(await store.take([[budget]])).toMatchObject({ ok: false, blocked: [{ retryAfterMs: 1 }] });
     clock.advance(1);
-    expect(await limiter.get('k')).toBeNull();
-    await expect(limiter.consume('k')).resolves.toMatchObject({ consumedPoints: 1, remainingPoints: 0 });
+    expect(await store.usage([budget])).toEqual([0]);
+    expect(await store.take([[budget]])).toEqual({ ok: true });
   });
 
-  it('rewards and penalises like rate-limiter-flexible', async () => {
-    const limiter = createMemoryStore({ clock: manualClock() }).limiter({
-      keyPrefix: 'test',
-      points: 2,
-      duration: 60,
-    });
-    await limiter.penalty('k', 2);
-    await expect(limiter.consume('k')).rejects.toMatchObject({ consumedPoints: 3 });
-    await limiter.reward('k', 2);
-    await expect(limiter.consume('k')).resolves.toMatchObject({ consumedPoints: 2, remainingPoints: 0 });
+  it('takes a stage all or nothing, keeps earlier stages, and gives points back down to 0', async () => {
+    const store = createMemoryStore({ clock: manualClock() });
+    const a = { name: 'a:60s', subject: 's', limit: 5, windowMs: 60_000 };
+    const b = { name: 'b:60s', subject: 's', limit: 1, windowMs: 60_000 };
+    const c = { name: 'c:60s', subject: 's', limit: 9, windowMs: 60_000 };
+    expect(await store.take([[b]])).toEqual({ ok: true });
+    // Stage 0 (a) is taken; stage 1 is refused by b, so c is left alone.
+    expect(await store.take([[a], [c, b]])).toMatchObject({ ok: false, stage: 1, blocked: [{ budget: b }] });
+    expect(await store.usage([a, b, c])).toEqual([1, 1, 0]);
+    await store.giveBack([a, b, c, b]);
+    expect(await store.usage([a, b, c])).toEqual([0, 0, 0]);
   });
 });

@@ -1,20 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import { ClockedMemoryLimiter } from './memory-limiter.js';
-import type {
-  CounterReading,
-  LimiterOptions,
-  LockResult,
-  LockTokenSource,
-  OtpStore,
-  StoreClock,
-  WrongCodeResult,
+import {
+  type Blocked,
+  type Budget,
+  HANDLE_DESTINATION,
+  type HandleBudget,
+  type LockResult,
+  type LockTokenSource,
+  type OtpStore,
+  type StoreClock,
+  type TakeResult,
+  type WrongCodeResult,
 } from './types.js';
-import { assertMaxAttempts, assertMs } from './validate.js';
+import { assertBudgets, assertMaxAttempts, assertMs } from './validate.js';
 
 export interface MemoryStoreOptions {
   /**
-   * Time source for handle TTLs, lock leases and limiter windows (epoch ms). Tests pass a manual clock
+   * Time source for handle TTLs, lock leases and budget windows (epoch ms). Tests pass a manual clock
    * to move time instead of sleeping.
    * @default Date.now
    */
@@ -34,8 +35,14 @@ interface Entry {
   lockToken?: string;
   /** Epoch ms after which the lock may be taken over. */
   lockExpiresAt?: number;
-  /** For lockHandle's peek. */
+  /** For lockHandle's reserve. */
   destinationKey?: string;
+}
+
+interface Counter {
+  points: number;
+  /** Epoch ms when the window ends and the counter is gone. */
+  expiresAt: number;
 }
 
 // Sweep expired handles every this many creations, so abandoned handles do not pile up.
@@ -53,7 +60,7 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OtpStore {
   const clock = options.clock ?? { now: () => Date.now() };
   const lockToken = options.lockToken ?? (() => randomBytes(12).toString('base64url'));
   const entries = new Map<string, Entry>();
-  const limiters = new WeakSet<RateLimiterAbstract>();
+  const counters = new Map<string, Counter>();
   let creations = 0;
 
   function live(id: string): Entry | undefined {
@@ -79,6 +86,52 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OtpStore {
   function sweep(): void {
     const now = clock.now();
     for (const [id, entry] of entries) if (entry.expiresAt <= now) entries.delete(id);
+    for (const [key, counter] of counters) if (counter.expiresAt <= now) counters.delete(key);
+  }
+
+  const counterKey = (budget: Budget) => `${budget.name}\u0000${budget.subject}`;
+
+  function counter(budget: Budget): Counter | undefined {
+    const key = counterKey(budget);
+    const found = counters.get(key);
+    if (found !== undefined && found.expiresAt <= clock.now()) {
+      counters.delete(key);
+      return undefined;
+    }
+    return found;
+  }
+
+  /** One stage: the full budgets, or none after taking a point from each. Synchronous, so atomic. */
+  function takeStage(budgets: readonly Budget[]): Blocked[] {
+    const now = clock.now();
+    const blocked: Blocked[] = [];
+    for (const budget of budgets) {
+      const found = counter(budget);
+      if (found !== undefined && found.points >= budget.limit) {
+        blocked.push({ budget, retryAfterMs: Math.max(1, found.expiresAt - now) });
+      }
+    }
+    if (blocked.length > 0) return blocked;
+    for (const budget of budgets) {
+      const found = counter(budget);
+      if (found === undefined)
+        counters.set(counterKey(budget), { points: 1, expiresAt: now + budget.windowMs });
+      else found.points += 1;
+    }
+    return [];
+  }
+
+  function resolve(
+    budgets: readonly HandleBudget[],
+    destinationKey: string | undefined,
+  ): Budget[] | undefined {
+    const resolved: Budget[] = [];
+    for (const budget of budgets) {
+      if (budget.subject !== HANDLE_DESTINATION) resolved.push(budget as Budget);
+      else if (destinationKey === undefined) return undefined;
+      else resolved.push({ ...budget, subject: destinationKey });
+    }
+    return resolved;
   }
 
   // `async` so that argument errors reject like every other failure instead of throwing synchronously.
@@ -96,38 +149,42 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OtpStore {
       });
     },
 
-    async lockHandle(id: string, lockMs: number, peek?: readonly RateLimiterAbstract[]): Promise<LockResult> {
+    async lockHandle(
+      id: string,
+      lockMs: number,
+      budgets: { first?: readonly Budget[]; reserve?: readonly HandleBudget[] } = {},
+    ): Promise<LockResult> {
       assertMs('lockMs', lockMs);
+      assertBudgets(budgets.first ?? []);
+      assertBudgets(budgets.reserve ?? []);
+      const refused = takeStage(budgets.first ?? []);
+      if (refused.length > 0) return { status: 'refused', blocked: refused };
       const entry = live(id);
       if (entry === undefined) return { status: 'missing' };
       const now = clock.now();
       if (entry.lockToken !== undefined && entry.lockExpiresAt !== undefined && entry.lockExpiresAt > now) {
         return { status: 'busy', retryAfterMs: Math.max(1, entry.lockExpiresAt - now) };
       }
+      let reserved: Budget[] | undefined;
+      if (budgets.reserve !== undefined && budgets.reserve.length > 0) {
+        // A handle stored without a destination cannot name its destination's budgets: the caller
+        // reserves once it has opened the record.
+        reserved = resolve(budgets.reserve, entry.destinationKey);
+        if (reserved !== undefined) {
+          const exhausted = takeStage(reserved);
+          if (exhausted.length > 0) return { status: 'exhausted', blocked: exhausted };
+        }
+      }
       const token = lockToken();
       entry.lockToken = token;
       entry.lockExpiresAt = now + lockMs;
-      const locked: LockResult = {
+      return {
         status: 'locked',
         data: Buffer.from(entry.data),
         attempts: entry.attempts,
         lockToken: token,
+        ...(reserved !== undefined && { reserved }),
       };
-      const destinationKey = entry.destinationKey;
-      if (
-        destinationKey !== undefined &&
-        peek !== undefined &&
-        peek.length > 0 &&
-        peek.every((l) => limiters.has(l))
-      ) {
-        // ClockedMemoryLimiter.get computes its answer synchronously: these readings are of this instant.
-        const readings = peek.map((limiter) => limiter.get(destinationKey));
-        const counters: CounterReading[] = (await Promise.all(readings)).map((res) =>
-          res === null ? null : { consumedPoints: res.consumedPoints, msBeforeNext: res.msBeforeNext },
-        );
-        locked.peeked = { destinationKey, counters };
-      }
-      return locked;
     },
 
     async replaceHandle(id: string, token: string, data: Buffer, ttlMs: number): Promise<boolean> {
@@ -168,10 +225,26 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OtpStore {
       entries.delete(id);
     },
 
-    limiter(limiterOptions: LimiterOptions): RateLimiterAbstract {
-      const limiter = new ClockedMemoryLimiter(limiterOptions, clock);
-      limiters.add(limiter);
-      return limiter;
+    async take(stages: readonly (readonly Budget[])[]): Promise<TakeResult> {
+      for (const stage of stages) assertBudgets(stage);
+      for (const [index, stage] of stages.entries()) {
+        const blocked = takeStage(stage);
+        if (blocked.length > 0) return { ok: false, stage: index, blocked };
+      }
+      return { ok: true };
+    },
+
+    async giveBack(budgets: readonly Budget[]): Promise<void> {
+      assertBudgets(budgets);
+      for (const budget of budgets) {
+        const found = counter(budget);
+        if (found !== undefined && found.points > 0) found.points -= 1;
+      }
+    },
+
+    async usage(budgets: readonly Budget[]): Promise<number[]> {
+      assertBudgets(budgets);
+      return budgets.map((budget) => counter(budget)?.points ?? 0);
     },
 
     async ping(): Promise<void> {},

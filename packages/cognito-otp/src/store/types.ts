@@ -1,25 +1,62 @@
-import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+/**
+ * One fixed-window counter: at most `limit` points per window of `windowMs`, the window starting at
+ * the counter's first point. The store names it from `name` and `subject` (a keyed hash, never an
+ * address); `name` holds the rule's window, so rules of one list never share a counter.
+ */
+export interface Budget {
+  /** The rule, e.g. `wrong-dst:3600s`. Letters, digits and `:_.-`. */
+  name: string;
+  /** Whose budget: a keyed hash of a destination or IP, a profile name. */
+  subject: string;
+  /** Points per window, >= 1. */
+  limit: number;
+  /** Window length, ms >= 1. */
+  windowMs: number;
+}
+
+/**
+ * In `lockHandle`'s `reserve`: the budget of the destination stored with the handle (createHandle's
+ * `destinationKey`), which the caller cannot name before the record is opened.
+ */
+export const HANDLE_DESTINATION: unique symbol = Symbol('the destination stored with the handle');
+
+/** A budget whose subject may be the handle's destination (see HANDLE_DESTINATION). */
+export type HandleBudget = Omit<Budget, 'subject'> & { subject: string | typeof HANDLE_DESTINATION };
+
+/** A full budget, and how long until its window ends (>= 1 ms). */
+export interface Blocked {
+  budget: Budget;
+  retryAfterMs: number;
+}
+
+/**
+ * What `take` did. Stages are taken in order, each all or nothing: a stage whose budgets all have room
+ * takes one point from each; the first stage that has a full budget takes nothing and ends the call
+ * (`stage` is its index; earlier stages keep their points), naming every full budget of that stage.
+ */
+export type TakeResult = { ok: true } | { ok: false; stage: number; blocked: Blocked[] };
 
 /** What `lockHandle` found. */
 export type LockResult =
+  /** `first` had a full budget: nothing else was done. */
+  | { status: 'refused'; blocked: Blocked[] }
   | { status: 'missing' }
   /** Someone else holds the lock; it expires in `retryAfterMs` (>= 1) at the latest. */
   | { status: 'busy'; retryAfterMs: number }
-  /** We hold the lock: pass `lockToken` to the call that ends it. */
-  | { status: 'locked'; data: Buffer; attempts: number; lockToken: string; peeked?: Peeked };
-
-/** A limiter counter as read: its points and the ms until its window ends; null when it does not exist. */
-export type CounterReading = { consumedPoints: number; msBeforeNext: number } | null;
-
-/**
- * Counters read in the same atomic step as a lock (`lockHandle`'s `peek`): those of the destination
- * stored with the handle, one reading per peeked limiter, in order.
- */
-export interface Peeked {
-  /** The destination key stored with the handle (createHandle's `destinationKey`), whose counters these are. */
-  destinationKey: string;
-  counters: CounterReading[];
-}
+  /** `reserve` had a full budget: the handle was left unlocked and nothing was reserved. */
+  | { status: 'exhausted'; blocked: Blocked[] }
+  /**
+   * We hold the lock: pass `lockToken` to the call that ends it. `reserved` lists the budgets a point
+   * was taken from (HANDLE_DESTINATION resolved); undefined when the store could not reserve with the
+   * lock (Redis Cluster: the counters live on other shards), and the caller reserves itself.
+   */
+  | {
+      status: 'locked';
+      data: Buffer;
+      attempts: number;
+      lockToken: string;
+      reserved?: Budget[];
+    };
 
 /** What `recordWrongCode` did. */
 export interface WrongCodeResult {
@@ -46,21 +83,25 @@ export interface WrongCodeResult {
 export interface OtpStore {
   readonly kind: 'redis' | 'memory';
   /**
-   * New handle: data + attempts 0, TTL. `destinationKey` (the keyed hash the per-destination limits
+   * New handle: data + attempts 0, TTL. `destinationKey` (the keyed hash the per-destination budgets
    * count under; not a secret, it already names their counters) is stored beside the sealed data, in
-   * clear, so that `lockHandle` can read the destination's counters without opening the record.
+   * clear, so that `lockHandle` can reserve from the destination's budgets without opening the record.
    */
   createHandle(id: string, data: Buffer, ttlMs: number, destinationKey?: string): Promise<void>;
   /**
-   * Atomically: missing -> missing; locked by someone else and lock not expired -> busy; else take the
-   * lock for lockMs and return data+attempts.
+   * Atomically, in order: take one point from each `first` budget (all or nothing; a full one ends the
+   * call: refused); missing -> missing; locked by someone else and lock not expired -> busy; take one
+   * point from each `reserve` budget (all or nothing; a full one: exhausted, the handle untouched);
+   * take the lock for lockMs and return data+attempts.
    *
-   * `peek`: limiters made by this store's `limiter()`; when the handle has a stored destination key,
-   * their counters for it are read in the same step (`peeked`), saving the caller a round trip. A
-   * store that cannot (Redis Cluster: the counters live on other shards than the handle) leaves
-   * `peeked` out, and so does a handle stored without a destination key.
+   * A store that cannot reserve in the same step (Redis Cluster: other shards) takes `first` and the
+   * lock only, and answers `locked` without `reserved`.
    */
-  lockHandle(id: string, lockMs: number, peek?: readonly RateLimiterAbstract[]): Promise<LockResult>;
+  lockHandle(
+    id: string,
+    lockMs: number,
+    budgets?: { first?: readonly Budget[]; reserve?: readonly HandleBudget[] },
+  ): Promise<LockResult>;
   /** Resend/rewrite: replace data and TTL of a handle we hold the lock of, keep attempts, release the lock. false if gone or not our lock. */
   replaceHandle(id: string, lockToken: string, data: Buffer, ttlMs: number): Promise<boolean>;
   /**
@@ -74,19 +115,19 @@ export interface OtpStore {
   /** The DONE step: delete iff we hold the lock. true exactly once per handle even under concurrency. */
   consumeHandle(id: string, lockToken: string): Promise<boolean>;
   deleteHandle(id: string): Promise<void>;
-  /** A rate-limiter-flexible limiter on this store (RateLimiterRedis on the same client / a memory limiter). */
-  limiter(options: LimiterOptions): RateLimiterAbstract;
+  /**
+   * Takes one point from each budget, stage by stage, each stage all or nothing (see TakeResult). A
+   * budget is never taken past its limit, whatever the concurrency: on a standalone Redis and in memory
+   * the whole call is one atomic step; in Redis Cluster each counter is (its stage's points are given
+   * back when another of its counters is full).
+   */
+  take(stages: readonly (readonly Budget[])[]): Promise<TakeResult>;
+  /** One point back to each budget (never below 0); a counter that is gone stays gone. */
+  giveBack(budgets: readonly Budget[]): Promise<void>;
+  /** Points used in each budget's current window (0 when it has none): for operators and tests. */
+  usage(budgets: readonly Budget[]): Promise<number[]>;
   /** Throws when the store cannot answer (readiness, fail-closed checks). */
   ping(): Promise<void>;
-}
-
-export interface LimiterOptions {
-  /** Distinct per rule; the store adds its own prefix. */
-  keyPrefix: string;
-  /** Points per window. */
-  points: number;
-  /** Window length in seconds (fixed window from the first point). */
-  duration: number;
 }
 
 /** Milliseconds since the epoch. */

@@ -13,3 +13,20 @@ export function assertMaxAttempts(value: number): void {
     throw new RangeError(`maxAttempts must be an integer >= 1, got ${value}`);
   }
 }
+
+const BUDGET_NAME = /^[A-Za-z0-9:_.-]{1,64}$/;
+
+/** Budgets as the stores take them: a safe name, a subject, whole positive limit and window. */
+export function assertBudgets(
+  budgets: readonly { name: string; subject: unknown; limit: number; windowMs: number }[],
+): void {
+  for (const budget of budgets) {
+    if (!BUDGET_NAME.test(budget.name))
+      throw new RangeError(`budget name ${JSON.stringify(budget.name)} is not allowed`);
+    if (typeof budget.subject === 'string' && budget.subject.length === 0)
+      throw new RangeError('budget subject is empty');
+    if (!Number.isSafeInteger(budget.limit) || budget.limit < 1)
+      throw new RangeError(`budget limit must be an integer >= 1, got ${budget.limit}`);
+    assertMs('windowMs', budget.windowMs);
+  }
+}
