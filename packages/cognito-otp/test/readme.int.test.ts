@@ -2,10 +2,9 @@
 // against a real Cognito emulator and a real redis-server: the code it asks for is typed on its stdin.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ManualClock } from '@otpgate/cognito-emulator';
 import { readmeSnippet, runSnippet } from '@otpgate/vitest-config/readme';
 import { describe, expect, it } from 'vitest';
-import { createTestEngine, startRedis } from '../src/testing/index.js';
+import { createTestEngine, ManualClock, startRedis } from '../src/testing/index.js';
 
 const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const EMAIL = 'yuki@example.com';
