@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The only module that reads `process.env` (STYLE.md 6). Everything else takes `Env` or options,
+ * The only module that reads `process.env`. Everything else takes `Env` or options,
  * so tests build configurations without touching the process.
  */
 

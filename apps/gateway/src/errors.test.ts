@@ -15,7 +15,7 @@ describe('ERROR_TABLE', () => {
     for (const code of OTP_ERROR_CODES) expect(ERROR_TABLE[code].code).toBe(code);
   });
 
-  it('passes exactly the extras API.md lists for each code', () => {
+  it('passes exactly the extras docs/API.md lists for each code', () => {
     const all = { field: 'email', attemptsRemaining: 2, retryAfterSeconds: 30, scope: 'ip' as const };
     const extensionsOf = (code: (typeof OTP_ERROR_CODES)[number]) =>
       classifyError(new OtpError(code, 'message', all)).extensions;

@@ -9,15 +9,15 @@ import {
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { fieldOfValidationError, fieldOfVariableError } from './graphql/validation-fields.js';
 
-/** `extensions.code` values a client can see: API.md section 2, a closed set. */
+/** `extensions.code` values a client can see: docs/API.md section 2, a closed set. */
 export type ApiErrorCode = OtpErrorCode;
 export const API_ERROR_CODES: readonly ApiErrorCode[] = OTP_ERROR_CODES;
 
 type Extra = 'field' | 'attemptsRemaining' | 'retryAfterSeconds' | 'scope';
 
 /**
- * THE mapping from engine error codes to GraphQL `extensions` (STYLE.md 5): the code a client sees and
- * the extra keys API.md lets it carry. The gateway's own refusals are OtpErrors too, so they go through
+ * THE mapping from engine error codes to GraphQL `extensions`: the code a client sees and
+ * the extra keys docs/API.md lets it carry. The gateway's own refusals are OtpErrors too, so they go through
  * this table as well; nothing else in the gateway knows how a code is presented.
  */
 export const ERROR_TABLE: Readonly<Record<OtpErrorCode, { code: ApiErrorCode; extras: readonly Extra[] }>> = {

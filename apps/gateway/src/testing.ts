@@ -17,7 +17,7 @@ import type { ClientProfile } from './config.js';
 import { createGateway, type Gateway, type GatewayOptions } from './server.js';
 
 /**
- * Test harness for teams that build on the gateway (STYLE.md 10): an emulator and a gateway on free
+ * Test harness for teams that build on the gateway: an emulator and a gateway on free
  * ports, one passwordless pool per profile, the in-memory store unless one is given.
  *
  * ```ts

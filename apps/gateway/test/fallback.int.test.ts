@@ -3,17 +3,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../src/testing.js';
 import { CONFIRM_SIGN_UP, SIGN_UP, type StepData, TEST_LIMITS, VERIFY_OTP } from './operations.js';
 
-// API.md: confirmSignUp signs the user in with the Session Cognito returns; when that automatic sign-in
-// can no longer succeed (the Session window has passed), the gateway starts a normal sign-in and
+// docs/API.md: confirmSignUp signs the user in with the Session Cognito returns; when that automatic
+// sign-in can no longer succeed (the Session window has passed), the gateway starts a normal sign-in and
 // answers CONFIRM_SIGN_IN_WITH_EMAIL_CODE with a new challenge. Over HTTP, with one ManualClock for the
 // emulator, the engine and the store, so the window passes without waiting.
 //
 // What real Cognito does when SignUp's Session has expired before confirmation is not settled
-// (COGNITO.md "Not settled"): the transcript's ConfirmSignUp answer starts like SignUp's Session
-// ("AYABeLIBKr5g..."), which hints that Cognito hands back SignUp's own Session, expired by then. The
-// emulator does that by default (`autoSignInWindowFrom: 'sign-up'`) and can issue a fresh window instead
-// ('confirmation'). The engine depends on neither: it tries the automatic sign-in and falls back when
-// Cognito refuses it. Both alternatives are pinned below.
+// (docs/COGNITO.md, "The emulator's choices"): the transcript's ConfirmSignUp answer starts like
+// SignUp's Session ("AYABeLIBKr5g..."), which hints that Cognito hands back SignUp's own Session,
+// expired by then. The emulator does that by default (`autoSignInWindowFrom: 'sign-up'`) and can issue
+// a fresh window instead ('confirmation'). The engine depends on neither: it tries the automatic
+// sign-in and falls back when Cognito refuses it. Both alternatives are pinned below.
 
 /** The pools' AuthSessionValidity (the emulator's default, 3 minutes), plus a margin. */
 const PAST_SESSION_WINDOW_MS = 3 * 60_000 + 10_000;

@@ -6,7 +6,7 @@ import { CONTRACT, hostileString, notAString, runParameters, stringsOf } from '.
 
 // The engine on its own (as other teams embed it, without the gateway's schema in front): whatever a
 // caller passes, each call resolves with a well-formed step or rejects with an OtpError whose code is in
-// API.md section 2, whose message leaks nothing and repeats nothing of the input, and which is never
+// docs/API.md section 2, whose message leaks nothing and repeats nothing of the input, and which is never
 // INTERNAL_SERVER_ERROR for input alone (that code means "a bug": the engine failed to classify).
 
 const LOOSE = { points: 1_000_000, durationSeconds: 1 };

@@ -7,7 +7,7 @@ import { expect } from 'vitest';
 
 /**
  * Shared pieces of the property-based tests (`properties*.int.test.ts`): run parameters, the contract
- * as API.md states it, a raw HTTP client, and the one check every answer must pass.
+ * as docs/API.md states it, a raw HTTP client, and the one check every answer must pass.
  */
 
 // ---------------------------------------------------------------------------------------------------
@@ -43,16 +43,16 @@ export function runParameters<T>(numRuns: number): fc.Parameters<T> {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The contract: API.md section 2, read from the document itself rather than from the code under test.
+// The contract: docs/API.md section 2, read from the document itself rather than from the code under test.
 
 const appRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const repoRoot = resolve(appRoot, '../..');
 
-/** Each `extensions.code` of API.md section 2 with the extra `extensions` keys it may carry. */
+/** Each `extensions.code` of docs/API.md section 2 with the extra `extensions` keys it may carry. */
 function contractCodes(): ReadonlyMap<string, ReadonlySet<string>> {
-  const apiMd = readFileSync(resolve(repoRoot, '../shared/API.md'), 'utf8');
+  const apiMd = readFileSync(resolve(repoRoot, 'docs/API.md'), 'utf8');
   const section = /## 2\.[\s\S]*?(?=\n## 3\.)/.exec(apiMd)?.[0];
-  if (!section) throw new Error('no section 2 in API.md');
+  if (!section) throw new Error('no section 2 in docs/API.md');
   const codes = new Map<string, Set<string>>();
   for (const line of section.split('\n')) {
     const cells = line.split('|').map((cell) => cell.trim());
@@ -61,7 +61,7 @@ function contractCodes(): ReadonlyMap<string, ReadonlySet<string>> {
     const extras = [...(cells[3] ?? '').matchAll(/`(\w+)`/g)].map((match) => match[1] as string);
     codes.set(code, new Set(extras));
   }
-  if (codes.size < 10) throw new Error(`API.md section 2 parsed to only ${codes.size} codes`);
+  if (codes.size < 10) throw new Error(`docs/API.md section 2 parsed to only ${codes.size} codes`);
   return codes;
 }
 
@@ -229,7 +229,7 @@ export interface ContractError {
 
 /**
  * The contract every answer keeps, whatever was sent: a status of the allowed set (never 5xx); a
- * JSON error body in the GraphQL shape, each error with a code of API.md section 2 and only that
+ * JSON error body in the GraphQL shape, each error with a code of docs/API.md section 2 and only that
  * code's extra keys; BAD_USER_INPUT naming its field; limit refusals saying when to retry; no message
  * that leaks internals or echoes the input. Returns the errors for further checks.
  */
@@ -269,7 +269,7 @@ export function assertContractAnswer(answer: RawResponse, rules: AnswerRules): C
     ).toBe(true);
     expect(typeof error.message, context).toBe('string');
     const code = error.extensions?.code;
-    expect(CONTRACT.has(code), `code ${String(code)} is in API.md section 2: ${context}`).toBe(true);
+    expect(CONTRACT.has(code), `code ${String(code)} is in docs/API.md section 2: ${context}`).toBe(true);
     if (!rules.allowInternal)
       expect(code, `an input-only failure is classified: ${context}`).not.toBe('INTERNAL_SERVER_ERROR');
     const extras = CONTRACT.get(code) ?? new Set();

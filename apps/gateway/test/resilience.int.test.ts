@@ -255,7 +255,7 @@ describe('SIGTERM under load', () => {
     );
     // The handles were stored before the answers left: another replica can finish these sign-ins.
     const handle = results[0]?.step?.challenge?.handle;
-    // These addresses have no account, so their handles never accept a code (API.md), but a handle
+    // These addresses have no account, so their handles never accept a code (docs/API.md), but a handle
     // the store had lost would be SESSION_EXPIRED instead.
     const probe = await verifyOtp(gw, handle, '12345678');
     expect(probe.extensions).toMatchObject({ code: 'CODE_MISMATCH' });

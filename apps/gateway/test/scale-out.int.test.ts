@@ -141,7 +141,7 @@ describe.each([
     const email = newAddress('fallback');
     const up = await signUp(a, email);
     const before = emulator.calls();
-    // What Cognito answers once the Session window has passed (COGNITO.md), for the next InitiateAuth:
+    // What Cognito answers once the Session window has passed (docs/COGNITO.md), for the next InitiateAuth:
     // the automatic sign-in. The fallback's own InitiateAuth then succeeds.
     emulator.injectFault({
       operation: 'InitiateAuth',

@@ -1,7 +1,7 @@
 /**
  * The operation documents the client sends, one per contract operation. Exported so a team on Apollo
  * Client, urql or plain fetch can send the very same documents. Each auth mutation is alone in its
- * document and unaliased: the gateway refuses anything else (API.md section 2).
+ * document and unaliased: the gateway refuses anything else (docs/API.md section 2).
  */
 
 /** Every field of AuthStep: a frontend needs all of them to render the next screen. */

@@ -1,5 +1,5 @@
 /**
- * `extensions.code` values of the contract (API.md section 2): a closed set, fixed by the contract.
+ * `extensions.code` values of the contract (docs/API.md section 2): a closed set, fixed by the contract.
  * A new code is a breaking change of the contract, so this list changes only with it.
  */
 export const OTPGATE_ERROR_CODES = [

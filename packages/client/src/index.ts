@@ -1,4 +1,4 @@
-// The public surface of @otpgate/client: a typed client for the otpgate GraphQL contract (API.md).
+// The public surface of @otpgate/client: a typed client for the otpgate GraphQL contract (docs/API.md).
 
 export { createOtpgateClient, type OtpgateClient, type OtpgateClientOptions } from './client.js';
 export { documents, type OperationName } from './documents.js';

@@ -1,5 +1,5 @@
 /**
- * The contract's types (API.md section 1) as a frontend holds them. Typed by hand; `documents.test.ts`
+ * The contract's types (docs/API.md section 1) as a frontend holds them. Typed by hand; `documents.test.ts`
  * checks the documents that produce them against the gateway's committed `schema.graphql`.
  */
 

@@ -16,7 +16,7 @@ export interface EmulatorOptions {
   region?: string;
   /** Source of time for every expiry; pass a ManualClock to move time in tests. @default system clock */
   clock?: Clock;
-  /** The [I] behaviours of COGNITO.md for pools created by this emulator. */
+  /** The [I] behaviours of docs/COGNITO.md for pools created by this emulator. */
   behaviour?: Partial<EmulatorBehaviour>;
   /** Daily email cap of pools on the default Cognito sender (Cognito's is about 50). @default no cap */
   defaultSenderDailyEmailQuota?: number;

@@ -1,7 +1,7 @@
 /**
  * A Cognito service error as the JSON 1.1 protocol carries it: `{"__type": name, "message": ...}`.
  * The SDK reads the exception name from `__type`, so the HTTP status matters little; we still use
- * the statuses Cognito uses (see COGNITO.md, "Wire protocol").
+ * the statuses Cognito uses (see docs/COGNITO.md, "Wire protocol").
  */
 export class CognitoError extends Error {
   readonly type: string;

@@ -8,7 +8,7 @@ export type MfaConfiguration = 'OFF' | 'ON' | 'OPTIONAL';
 export type OtpChallenge = 'EMAIL_OTP' | 'SMS_OTP';
 export type TokenUnit = 'seconds' | 'minutes' | 'hours' | 'days';
 
-/** Behaviours COGNITO.md marks [I]: AWS documents none of them, so each one is a pool setting. */
+/** Behaviours docs/COGNITO.md marks [I]: AWS documents none of them, so each one is a pool setting. */
 export interface EmulatorBehaviour {
   /**
    * Wrong codes a single sign-in Session accepts before it is dead (NotAuthorizedException from then on).

@@ -1,4 +1,4 @@
-// The reference transcript (shared/reference/cognito-email-otp-walkthrough.ja.txt) replayed with the
+// The reference transcript (docs/COGNITO.md: an AWS CLI session against real Cognito) replayed with the
 // real AWS CLI: its commands as written plus --endpoint-url, and each answer checked against the
 // answer real Cognito gave, member for member. The CLI is slow to start, so the test makes exactly the
 // transcript's calls plus the two that create the pool and client.

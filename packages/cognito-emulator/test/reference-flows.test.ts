@@ -1,4 +1,4 @@
-// The two flows of shared/reference/cognito-email-otp-walkthrough.ja.txt (a real AWS CLI transcript),
+// The two flows of the reference transcript (docs/COGNITO.md: an AWS CLI session against real Cognito),
 // request for request, with each answer compared to the transcript's. Codes come from the dev mailbox.
 import {
   ConfirmSignUpCommand,

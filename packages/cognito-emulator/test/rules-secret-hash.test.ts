@@ -1,4 +1,4 @@
-// SECRET_HASH (COGNITO.md): for a client with a secret, every passwordless operation needs
+// SECRET_HASH (docs/COGNITO.md): for a client with a secret, every passwordless operation needs
 // Base64(HMAC-SHA256(secret, username + client id)); missing and wrong ones have Cognito's messages.
 import {
   ConfirmSignUpCommand,

@@ -1,4 +1,4 @@
-// PreventUserExistenceErrors (COGNITO.md): with ENABLED an unknown user looks like a real one and
+// PreventUserExistenceErrors (docs/COGNITO.md): with ENABLED an unknown user looks like a real one and
 // nothing is sent; with LEGACY Cognito says UserNotFoundException.
 import { ResendConfirmationCodeCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

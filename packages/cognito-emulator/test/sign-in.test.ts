@@ -1,4 +1,4 @@
-// InitiateAuth USER_AUTH and RespondToAuthChallenge as COGNITO.md describes them, through the real SDK.
+// InitiateAuth USER_AUTH and RespondToAuthChallenge as docs/COGNITO.md describes them, through the real SDK.
 import {
   AdminSetUserMFAPreferenceCommand,
   type AuthFlowType,

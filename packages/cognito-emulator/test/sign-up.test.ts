@@ -1,4 +1,4 @@
-// SignUp, ConfirmSignUp and ResendConfirmationCode as COGNITO.md describes them, through the real SDK.
+// SignUp, ConfirmSignUp and ResendConfirmationCode as docs/COGNITO.md describes them, through the real SDK.
 import {
   ConfirmSignUpCommand,
   ResendConfirmationCodeCommand,

@@ -31,7 +31,7 @@ import { verifyOtp } from './verify-otp.js';
 
 /**
  * The passwordless engine: one method per flow. Every method takes plain input and the request
- * context, and either answers the next step or rejects with OtpError (a code of API.md section 2,
+ * context, and either answers the next step or rejects with OtpError (a code of docs/API.md section 2,
  * the original failure as `cause`). The one exception is OtpConfigError on the first call through a
  * Cognito client that retries (see `createCognitoClient`). Unknown `ctx.clientProfile`: FORBIDDEN.
  * Each method documents its codes and its Cognito calls in its own file.

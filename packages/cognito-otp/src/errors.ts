@@ -1,5 +1,5 @@
 /**
- * The closed set of codes an engine call can fail with (API.md section 2). The gateway maps them to
+ * The closed set of codes an engine call can fail with (docs/API.md section 2). The gateway maps them to
  * `extensions.code` one to one; nothing else about a failure crosses the package boundary.
  */
 export const OTP_ERROR_CODES = [

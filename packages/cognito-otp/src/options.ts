@@ -33,7 +33,10 @@ export interface ProfileOptions {
    * @default 'ERROR'
    */
   onExistingUser?: 'ERROR' | 'SIGN_IN';
-  /** Overrides of the engine's limits (ARCHITECTURE.md, "Limits") for this profile. @default DEFAULT_LIMITS */
+  /**
+   * Overrides of the engine's limits (docs/ARCHITECTURE.md, "Budgets and limits") for this profile.
+   * @default DEFAULT_LIMITS
+   */
   limits?: Partial<LimitsConfig>;
   /** A Cognito client for this profile only (another region or account). Same rules as the engine's. @default the engine's `cognitoClient` */
   cognitoClient?: CognitoIdentityProviderClient;

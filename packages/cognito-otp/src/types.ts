@@ -1,4 +1,4 @@
-/** Public input, output and context types of the engine (API.md section 1, without GraphQL). */
+/** Public input, output and context types of the engine (docs/API.md section 1, without GraphQL). */
 
 export type DeliveryMedium = 'EMAIL' | 'SMS';
 export type OtpChannel = 'EMAIL' | 'SMS';

@@ -1,7 +1,7 @@
 import { type ASTVisitor, GraphQLError, type ValidationContext } from 'graphql';
 
 /**
- * Validation rule: the schema has no Subscription type (API.md section 1), and graphql-js only finds
+ * Validation rule: the schema has no Subscription type (docs/API.md section 1), and graphql-js only finds
  * that out while executing, with an error Apollo reports as INTERNAL_SERVER_ERROR. Refused here, a
  * subscription is what it is: the client's mistake, BAD_USER_INPUT on `operation`.
  */

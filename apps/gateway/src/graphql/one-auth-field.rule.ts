@@ -24,7 +24,7 @@ interface AuthFieldCount {
 }
 
 /**
- * Validation rule (API.md section 2): an operation holds at most one auth root field and no alias on
+ * Validation rule (docs/API.md section 2): an operation holds at most one auth root field and no alias on
  * one, so a single HTTP request can never try more than one code. Root selections are followed through
  * fragment spreads and inline fragments, and `@skip`/`@include` are not trusted to remove a field.
  * Runs before execution: a refused operation never reaches the engine or Cognito.

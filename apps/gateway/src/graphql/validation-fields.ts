@@ -2,7 +2,7 @@ import type { ASTNode, ASTVisitor, GraphQLError, ValidationContext } from 'graph
 
 /**
  * Naming the input field behind a GraphQL validation or coercion error, so malformed input answers
- * BAD_USER_INPUT with `extensions.field` (API.md section 2) instead of graphql-js's free text.
+ * BAD_USER_INPUT with `extensions.field` (docs/API.md section 2) instead of graphql-js's free text.
  *
  * graphql-js reports a bad literal (`{ email: 5 }`) on the value node, which has no parent pointer;
  * `recordInputFieldNames` runs in the same validation pass and remembers, per value node, the name of

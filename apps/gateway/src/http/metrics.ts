@@ -3,7 +3,7 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client
 /**
  * Prometheus metrics on the gateway's own Registry (never the global one, so several gateways can
  * live in one process, as in tests). Labels are closed sets: operation names from the schema, error
- * codes from API.md, limit scopes from the engine. Never an identifier, a profile chosen by an
+ * codes from docs/API.md, limit scopes from the engine. Never an identifier, a profile chosen by an
  * unauthenticated header value, or an operation name a client picked.
  */
 export interface GatewayMetrics {

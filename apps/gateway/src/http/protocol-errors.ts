@@ -7,7 +7,7 @@ import { errorBody } from '../errors.js';
  * (an unknown method, broken framing, headers over 16 KiB, a request that takes too long) and the
  * router (a path with a malformed percent-escape). Fastify's defaults answer them with its own shape
  * (`{ statusCode, error, message }`, `code: 'FST_ERR_BAD_URL'`, the path quoted back); here they get
- * the GraphQL error shape with a contract code, like every other refusal (API.md section 2).
+ * the GraphQL error shape with a contract code, like every other refusal (docs/API.md section 2).
  */
 
 function rawAnswer(status: number, reason: string, body: unknown): string {

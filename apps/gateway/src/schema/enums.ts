@@ -1,6 +1,6 @@
 import { registerEnumType } from 'type-graphql';
 
-// `as const` objects, not TypeScript enums (STYLE.md): the values are the engine's string unions, so
+// `as const` objects, not TypeScript enums: the values are the engine's string unions, so
 // engine results pass through without conversion.
 
 export const DeliveryMedium = { EMAIL: 'EMAIL', SMS: 'SMS' } as const;

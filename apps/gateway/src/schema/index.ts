@@ -6,8 +6,8 @@ import { validateInputLengths } from './input-limits.js';
 import { MeResolver } from './me.resolver.js';
 
 /**
- * The gateway's schema, exactly API.md section 1 (checked by schema.test.ts against the committed
- * schema.graphql and against API.md itself).
+ * The gateway's schema, exactly docs/API.md section 1 (checked by schema.test.ts against the committed
+ * schema.graphql and against docs/API.md itself).
  */
 export function buildGatewaySchema(): GraphQLSchema {
   return buildSchemaSync({

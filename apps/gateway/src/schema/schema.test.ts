@@ -10,11 +10,11 @@ import { printGatewaySchema } from './print.js';
 const appRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const repoRoot = resolve(appRoot, '../..');
 
-/** The SDL block of API.md section 1. CI runs in a fresh clone with ../shared beside the repository. */
+/** The SDL block of docs/API.md section 1: the contract as the repository documents it. */
 function contractSdl(): string {
-  const apiMd = readFileSync(resolve(repoRoot, '../shared/API.md'), 'utf8');
+  const apiMd = readFileSync(resolve(repoRoot, 'docs/API.md'), 'utf8');
   const block = /## 1\.[\s\S]*?```graphql\n([\s\S]*?)```/.exec(apiMd)?.[1];
-  if (!block) throw new Error('no graphql block in section 1 of API.md');
+  if (!block) throw new Error('no graphql block in section 1 of docs/API.md');
   return block;
 }
 
@@ -26,7 +26,7 @@ describe('schema', () => {
     expect(printGatewaySchema()).toBe(committed);
   });
 
-  it('is the SDL of API.md section 1: types, fields, nullability, defaults, descriptions', () => {
+  it('is the SDL of docs/API.md section 1: types, fields, nullability, defaults, descriptions', () => {
     const committed = readFileSync(resolve(appRoot, 'schema.graphql'), 'utf8');
     expect(canonical(buildSchema(committed))).toBe(canonical(buildSchema(contractSdl())));
   });

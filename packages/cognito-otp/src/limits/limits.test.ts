@@ -69,7 +69,7 @@ describe('validateLimits', () => {
     expect(DEFAULT_LIMITS.sendPerIp).toHaveLength(1);
   });
 
-  it('has the defaults of ARCHITECTURE.md', () => {
+  it('has the defaults of docs/ARCHITECTURE.md', () => {
     expect(DEFAULT_LIMITS).toEqual({
       sendPerDestination: [
         { points: 1, durationSeconds: 30 },

@@ -21,8 +21,8 @@ export interface LimitRule {
 }
 
 /**
- * Layered limits (ARCHITECTURE.md, "Limits"). Each list holds one or more rules that all apply; a list
- * given in an override replaces the default list as a whole.
+ * Layered limits (docs/ARCHITECTURE.md, "Budgets and limits"). Each list holds one or more rules that
+ * all apply; a list given in an override replaces the default list as a whole.
  */
 export interface LimitsConfig {
   /**
