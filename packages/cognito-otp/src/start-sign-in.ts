@@ -4,6 +4,7 @@ import { type Call, sendKeys } from './flow/runtime.js';
 import { issueSignInChallenge, signInRecord } from './flow/sign-in-challenge.js';
 import { type Identifier, normaliseEmail, normalisePhone } from './identifiers.js';
 import { badInput } from './messages.js';
+import { resendUnconfirmed } from './sign-up.js';
 import type { AuthStep, OtpChannel, StartSignInInput } from './types.js';
 
 /** The identifier of a sign-in: exactly one of email and phone number, normalised. */
@@ -32,7 +33,10 @@ function channelOf(input: StartSignInInput): OtpChannel {
  * Cognito: InitiateAuth USER_AUTH (1 call; 2 when Cognito answers SELECT_CHALLENGE).
  *
  * An address without an account gets the same answer (shape, masked-destination format, timing); its
- * handle accepts no code. `channel` defaults to EMAIL whichever identifier is given (the contract's
+ * handle accepts no code. An address whose account was signed up but never confirmed gets its
+ * confirmation code again and CONFIRM_SIGN_UP (Cognito: + ResendConfirmationCode): the only way its
+ * owner can get past a squatter. That answer tells a caller that such a pending sign-up exists, which
+ * the squatter knew already and which gives nobody else access. `channel` defaults to EMAIL whichever identifier is given (the contract's
  * default); the per-destination limits count the identifier given, whatever channel the code takes.
  * @throws OtpError BAD_USER_INPUT (field 'input' for both or neither identifier, 'email',
  *   'phoneNumber', 'channel'), RATE_LIMITED (scope request | destination | ip | profile),
@@ -56,6 +60,12 @@ export async function startSignIn(call: Call, input: StartSignInInput): Promise<
   // store refuses here, before Cognito sends anything.
   await call.profile.limits.requestAndSend(sendKeys(call, destinationKey));
   const issued = await issueSignInChallenge(call, identifier, channel);
+  if (issued.fake && issued.unconfirmed && identifier.kind === 'email') {
+    // Someone signed this address up and never confirmed (perhaps to squat it): its owner gets the
+    // confirmation code, which only the owner can read, and signs in by confirming it.
+    const resumed = await resendUnconfirmed(call, identifier.value, destinationKey);
+    if (resumed !== undefined) return resumed;
+  }
   const record = signInRecord(call, identifier, channel, issued, destinationKey);
   const handle = await createHandle(call, record, record.expiresAt - record.createdAt);
   return challengeStep(handle, record);

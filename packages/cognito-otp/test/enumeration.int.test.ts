@@ -49,14 +49,22 @@ describe('enumeration safety', () => {
     expect(t.emulator.messages(unknown)).toEqual([]);
   });
 
-  test('an unconfirmed account answers like an unknown one', async () => {
+  test('an unconfirmed account (a squat) gets its confirmation code again, which its owner confirms', async () => {
     await using t = await createTestEngine();
     const email = newEmail();
-    await t.engine.signUp({ email }, t.ctx());
+    // Someone else signs the address up and never confirms.
+    await t.engine.signUp({ email }, t.ctx({ clientIp: '198.51.100.66' }));
     t.clock.advance(30_000);
     const step = await t.engine.startSignIn({ email }, t.ctx());
-    expect(step.nextStep).toBe('CONFIRM_SIGN_IN_WITH_EMAIL_CODE');
-    expect(t.emulator.messages(email).filter((m) => m.kind === 'SIGN_IN')).toEqual([]);
+    expect(step.nextStep).toBe('CONFIRM_SIGN_UP');
+    const sent = t.emulator.messages(email);
+    expect(sent.map((m) => m.kind)).toEqual(['SIGN_UP', 'SIGN_UP']);
+    expect(sent.filter((m) => m.kind === 'SIGN_IN')).toEqual([]);
+    const done = await t.engine.confirmSignUp(
+      { handle: challengeOf(step).handle, code: t.lastCode(email) },
+      t.ctx(),
+    );
+    expect(done.nextStep).toBe('DONE');
   });
 
   test('the other channel: a stable made-up mask of the same format', async () => {

@@ -102,9 +102,10 @@ describe('the Cognito exception table', () => {
     }
   });
 
-  test('unknown, unconfirmed users: a made-up challenge when signing in, else per step', () => {
+  test('unknown, unconfirmed users: a signal when signing in, else per step', () => {
     expect(code(cognito('UserNotFoundException'), 'InitiateAuth')).toBe('signal:UNKNOWN_USER');
-    expect(code(cognito('UserNotConfirmedException'), 'InitiateAuth')).toBe('signal:UNKNOWN_USER');
+    expect(code(cognito('UserNotConfirmedException'), 'InitiateAuth')).toBe('signal:USER_NOT_CONFIRMED');
+    expect(code(cognito('UserNotConfirmedException'), 'RespondToAuthChallenge')).toBe('SESSION_EXPIRED');
     expect(code(cognito('UserNotFoundException'), 'ConfirmSignUp')).toBe('SESSION_EXPIRED');
     expect(code(cognito('UserNotFoundException'), 'ResendConfirmationCode')).toBe('SESSION_EXPIRED');
     expect(code(cognito('UserNotFoundException'), 'GlobalSignOut')).toBe('UNAUTHENTICATED');

@@ -33,12 +33,14 @@ export type CognitoStep =
  * Not errors for the client but turns in a flow; they never leave the engine (its boundary would turn
  * one into INTERNAL_SERVER_ERROR).
  * - UNKNOWN_USER: Cognito said, as PreventUserExistenceErrors LEGACY allows, that nobody can sign in
- *   with this name (unknown, unconfirmed or disabled). Sign-in steps answer with a made-up challenge.
+ *   with this name (unknown or disabled). Sign-in steps answer with a made-up challenge.
+ * - USER_NOT_CONFIRMED: the name belongs to an account whose sign-up was never confirmed (possibly
+ *   someone else's squat on the address). startSignIn sends the confirmation code instead.
  * - SESSION_REJECTED: the Session we passed is no longer valid (SignUp's to ConfirmSignUp, ConfirmSignUp's
  *   to the automatic sign-in). ConfirmSignUp is retried without it; the automatic sign-in falls back
  *   to a normal sign-in.
  */
-export type SignalKind = 'UNKNOWN_USER' | 'SESSION_REJECTED';
+export type SignalKind = 'UNKNOWN_USER' | 'USER_NOT_CONFIRMED' | 'SESSION_REJECTED';
 
 export class CognitoSignal extends Error {
   constructor(
@@ -173,7 +175,7 @@ const TABLE: Record<string, Rule> = {
   UnsupportedTokenTypeException: 'UNAUTHENTICATED',
   RefreshTokenReuseException: 'UNAUTHENTICATED',
   UserNotFoundException: (step) => userGone(step),
-  UserNotConfirmedException: (step) => userGone(step),
+  UserNotConfirmedException: (step) => (step === 'InitiateAuth' ? 'USER_NOT_CONFIRMED' : userGone(step)),
   InvalidParameterException: invalidParameter,
 };
 

@@ -18,7 +18,13 @@ export type IssuedChallenge =
       /** Cognito's USERNAME for the challenge answer, when it named one. */
       challengeUsername?: string;
     }
-  | { fake: true; medium: DeliveryMedium; destination: string };
+  | {
+      fake: true;
+      medium: DeliveryMedium;
+      destination: string;
+      /** Cognito said the account exists but was never confirmed: nothing was sent. */
+      unconfirmed?: true;
+    };
 
 const CHALLENGE_OF: Record<OtpChannel, OtpChallengeName> = { EMAIL: 'EMAIL_OTP', SMS: 'SMS_OTP' };
 const MEDIUM_OF: Record<OtpChallengeName, DeliveryMedium> = { EMAIL_OTP: 'EMAIL', SMS_OTP: 'SMS' };
@@ -54,7 +60,7 @@ export async function issueSignInChallenge(
   const wanted = CHALLENGE_OF[channel];
   const inputField = identifier.kind === 'email' ? 'email' : 'phoneNumber';
   const started = performance.now();
-  const made = async (): Promise<IssuedChallenge> => {
+  const made = async (): Promise<IssuedChallenge & { fake: true }> => {
     await sendLatency.padSince(started);
     call.engine.logger?.({
       level: 'info',
@@ -82,6 +88,7 @@ export async function issueSignInChallenge(
     }
   } catch (error) {
     if (isSignal(error, 'UNKNOWN_USER')) return await made();
+    if (isSignal(error, 'USER_NOT_CONFIRMED')) return { ...(await made()), unconfirmed: true };
     throw error;
   }
 

@@ -304,6 +304,17 @@ export class Limits {
     return budgets;
   }
 
+  /**
+   * A send was counted but no code went out (signUp answered USER_EXISTS): the destination's and the
+   * profile's points go back; the IP's stays, as the price of asking about an address. Best effort.
+   */
+  async giveBackUnsent(p: SendKeys): Promise<void> {
+    await this.giveBack([
+      ...this.#sendDestination.map((layer) => this.#budget(layer, p.destinationKey)),
+      ...this.#sendProfile.map((layer) => this.#budget(layer, p.profile)),
+    ]);
+  }
+
   /** Gives back points taken for an action that did not need them. Best effort; never throws. */
   async giveBack(budgets: readonly Budget[] | undefined): Promise<void> {
     if (budgets === undefined || budgets.length === 0) return;
