@@ -33,7 +33,7 @@ import {
 // keeps the contract (properties-support.ts, assertContractAnswer) and the process keeps serving.
 //
 // One gateway for the file. The `default` profile has limits raised out of reach, so a limit refusal
-// never hides how an input is handled; the `strict` profile keeps the engine's default limits.
+// never hides how an input is handled; the `default limits` tests run on a gateway of their own.
 
 const LOOSE = { points: 1_000_000, durationSeconds: 60 };
 const LOOSE_LIMITS = {
@@ -80,7 +80,15 @@ async function step(query: string, input: Record<string, unknown>) {
 }
 
 beforeAll(async () => {
-  gw = await startTestGateway({ profiles: { default: { limits: LOOSE_LIMITS }, strict: {} } });
+  // `strict` here only names a second profile; the default limits are tested on a gateway of their
+  // own below, because destination budgets are shared by every profile of a gateway.
+  const shared = {
+    sendPerDestination: LOOSE_LIMITS.sendPerDestination,
+    wrongCodesPerDestination: LOOSE_LIMITS.wrongCodesPerDestination,
+  };
+  gw = await startTestGateway({
+    profiles: { default: { limits: LOOSE_LIMITS }, strict: { limits: shared } },
+  });
   const profile = gw.profiles.default;
   if (!profile) throw new Error('no default profile');
   live.clientId = profile.clientId;
@@ -509,12 +517,21 @@ describe('hostile Authorization headers', () => {
 });
 
 describe('default limits', () => {
+  // A gateway whose only profile keeps the engine's default limits.
+  let strictGw: TestGateway;
+  beforeAll(async () => {
+    strictGw = await startTestGateway({ profiles: { strict: {} } });
+  });
+  afterAll(async () => {
+    await strictGw?.close();
+  });
+
   it('limit refusals say when to retry and which limit refused', async () => {
     const addresses = Array.from({ length: 3 }, () => address('strict'));
     let handles: string[] = [];
     const seen = new Set<string>();
     const send = async (query: string, input: unknown) => {
-      const answer = await postText(gw.url, JSON.stringify({ query, variables: { input } }), {
+      const answer = await postText(strictGw.url, JSON.stringify({ query, variables: { input } }), {
         'apollographql-client-name': 'strict',
       });
       const errors = assertContractAnswer(answer, { statuses: [200, 400] });
@@ -537,7 +554,7 @@ describe('default limits', () => {
             send(VERIFY_OTP, { handle: handles[index % Math.max(handles.length, 1)] ?? 'x', code: guess }),
       ),
       // Time passes too, so windows open and close.
-      fc.integer({ min: 1, max: 40 }).map((seconds) => async () => gw.clock.advance(seconds * 1000)),
+      fc.integer({ min: 1, max: 40 }).map((seconds) => async () => strictGw.clock.advance(seconds * 1000)),
     );
     await fc.assert(
       fc.asyncProperty(fc.array(action, { minLength: 3, maxLength: 12 }), async (actions) => {
@@ -547,7 +564,7 @@ describe('default limits', () => {
     );
     // The default sendPerDestination (1 per 30 s) is reached at once: the property did see refusals.
     expect(seen).toContain('RATE_LIMITED');
-    await assertAlive(gw.url);
+    await assertAlive(strictGw.url);
   }, 120_000);
 
   it('retryAfterSeconds is honest: waiting it out lets the send through', async () => {
@@ -569,7 +586,7 @@ describe('default limits', () => {
                 kind === 'resendOtp' && handle !== undefined
                   ? [RESEND_OTP, { handle }]
                   : [kind === 'signUp' ? SIGN_UP : START_SIGN_IN, { email }];
-              const answer = await postText(gw.url, JSON.stringify({ query, variables: { input } }), {
+              const answer = await postText(strictGw.url, JSON.stringify({ query, variables: { input } }), {
                 'apollographql-client-name': 'strict',
               });
               const [error] = assertContractAnswer(answer, { statuses: [200] });
@@ -589,9 +606,9 @@ describe('default limits', () => {
               expect(refusals, `still refused after waiting: ${answer.text}`).toBeLessThan(
                 MAX_REFUSALS_IN_A_ROW,
               );
-              gw.clock.advance((retryAfterSeconds as number) * 1000);
+              strictGw.clock.advance((retryAfterSeconds as number) * 1000);
             }
-            gw.clock.advance(gapSeconds * 1000);
+            strictGw.clock.advance(gapSeconds * 1000);
           }
         },
       ),
@@ -599,7 +616,7 @@ describe('default limits', () => {
     );
     // Waits were needed: the per-destination windows at least.
     expect(scopes).toContain('destination');
-    await assertAlive(gw.url);
+    await assertAlive(strictGw.url);
   }, 120_000);
 });
 

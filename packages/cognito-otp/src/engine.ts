@@ -6,7 +6,7 @@ import { LatencyAverage } from './flow/latency.js';
 import { type Call, type EngineRuntime, newCall, type ProfileRuntime } from './flow/runtime.js';
 import { getUser } from './get-user.js';
 import { identifierKeys } from './identifiers.js';
-import { Limits } from './limits/limits.js';
+import { type LimitRule, Limits, type LimitsConfig } from './limits/limits.js';
 import { otpError } from './messages.js';
 import { type OtpEngineOptions, resolveOptions } from './options.js';
 import { refreshTokens } from './refresh-tokens.js';
@@ -72,9 +72,15 @@ export function createOtpEngine(options: OtpEngineOptions): OtpEngine {
   };
   // IPs are counted under a keyed hash too; its own derived key, so it says nothing about address keys.
   const ipKeySecret = createHmac('sha256', resolved.hmacSecret).update('otpgate/ip/v1').digest();
+  const logger = resolved.logger;
+
+  // A destination's budgets hold whichever profile asks: every profile counts every profile's
+  // destination rules, on shared counters, so a client cannot pick a laxer profile by header.
+  const shared = sharedDestinationRules([...resolved.profiles.values()].map((profile) => profile.limits));
 
   const profiles = new Map<string, ProfileRuntime>();
-  for (const profile of resolved.profiles.values()) {
+  for (const configured of resolved.profiles.values()) {
+    const profile = { ...configured, limits: { ...configured.limits, ...shared } };
     const sendLatency = new LatencyAverage();
     profiles.set(profile.name, {
       settings: profile,
@@ -87,14 +93,22 @@ export function createOtpEngine(options: OtpEngineOptions): OtpEngine {
         profile: profile.name,
         ...(resolved.logger === undefined ? {} : { logger: resolved.logger }),
       }),
-      limits: new Limits(resolved.store, profile.limits, { keySecret: ipKeySecret }),
+      limits: new Limits(resolved.store, profile.limits, {
+        keySecret: ipKeySecret,
+        onShed: () =>
+          logger?.({
+            level: 'warn',
+            event: 'limits.profile_shedding',
+            profile: profile.name,
+            operation: 'send',
+          }),
+      }),
       sendLatency,
       verifyLatency: new LatencyAverage(),
       resendAfterSeconds: Math.min(...profile.limits.sendPerDestination.map((rule) => rule.durationSeconds)),
     });
   }
 
-  const logger = resolved.logger;
   const run =
     <I, O>(operation: string, flow: (call: Call, input: I) => Promise<O>) =>
     async (input: I, ctx: RequestContext): Promise<O> => {
@@ -130,5 +144,29 @@ export function createOtpEngine(options: OtpEngineOptions): OtpEngine {
     refreshTokens: run('refreshTokens', refreshTokens),
     signOut: run('signOut', signOut),
     getUser: run('getUser', getUser),
+  };
+}
+
+/**
+ * The destination rules every profile applies: the union of all profiles' `sendPerDestination` and
+ * `wrongCodesPerDestination` rules, the fewest points where two share a window (the window names the
+ * counter, so one window must mean one limit).
+ */
+export function sharedDestinationRules(
+  all: readonly LimitsConfig[],
+): Pick<LimitsConfig, 'sendPerDestination' | 'wrongCodesPerDestination'> {
+  const union = (lists: readonly LimitRule[][]): LimitRule[] => {
+    const byWindow = new Map<number, number>();
+    for (const rule of lists.flat()) {
+      const points = byWindow.get(rule.durationSeconds);
+      byWindow.set(rule.durationSeconds, points === undefined ? rule.points : Math.min(points, rule.points));
+    }
+    return [...byWindow]
+      .sort(([a], [b]) => a - b)
+      .map(([durationSeconds, points]) => ({ points, durationSeconds }));
+  };
+  return {
+    sendPerDestination: union(all.map((limits) => limits.sendPerDestination)),
+    wrongCodesPerDestination: union(all.map((limits) => limits.wrongCodesPerDestination)),
   };
 }

@@ -45,7 +45,7 @@ export interface ProfileOptions {
 /** A structured log entry. Never carries a code, handle, token, session or address. */
 export interface OtpLogEntry {
   level: 'debug' | 'info' | 'warn' | 'error';
-  /** `cognito.call`, `cognito.error`, `engine.error`, `signin.unknown_user`. */
+  /** `cognito.call`, `cognito.error`, `engine.error`, `signin.unknown_user`, `limits.profile_shedding`. */
   event: string;
   profile?: string;
   /** The engine method, e.g. `verifyOtp`. */

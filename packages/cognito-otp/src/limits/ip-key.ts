@@ -29,6 +29,24 @@ export function ipKey(ip: string): string {
     .join(':')}::/64`;
 }
 
+/**
+ * The IPv6 network of `prefixBits` (48 or 56) that a client address belongs to, e.g.
+ * `2001:db8:1::/48`; undefined for IPv4 (and IPv4-mapped) addresses and anything that is not an IP.
+ * One site or provider customer usually owns a /56 or /48, so budgets on these tiers stop one network
+ * from rotating through its /64s.
+ */
+export function ipv6Network(ip: string, prefixBits: 48 | 56): string | undefined {
+  const key = ipKey(ip);
+  if (!key.endsWith('::/64')) return undefined;
+  const groups = key
+    .slice(0, -'::/64'.length)
+    .split(':')
+    .map((group) => Number.parseInt(group, 16));
+  const [g0 = 0, g1 = 0, g2 = 0, g3 = 0] = groups;
+  const tail = prefixBits === 48 ? [] : [g3 & 0xff00];
+  return `${[g0, g1, g2, ...tail].map((group) => group.toString(16)).join(':')}::/${prefixBits}`;
+}
+
 /** The eight 16-bit groups of a valid IPv6 address (`::` expanded, a trailing dotted IPv4 converted). */
 function ipv6Groups(address: string): number[] | undefined {
   const toGroups = (part: string): number[] => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { OtpConfigError } from '../errors.js';
-import { DEFAULT_LIMITS, INVALID_IP_KEY, ipKey, validateLimits } from './limits.js';
+import { DEFAULT_LIMITS, INVALID_IP_KEY, ipKey, ipv6Network, validateLimits } from './limits.js';
 
 describe('ipKey', () => {
   it.each([
@@ -77,6 +77,8 @@ describe('validateLimits', () => {
         { points: 10, durationSeconds: 86400 },
       ],
       sendPerIp: [{ points: 20, durationSeconds: 3600 }],
+      sendPerIpv6Slash56: [{ points: 40, durationSeconds: 3600 }],
+      sendPerIpv6Slash48: [{ points: 100, durationSeconds: 3600 }],
       sendPerProfile: [{ points: 1000, durationSeconds: 3600 }],
       wrongCodesPerHandle: 3,
       wrongCodesPerDestination: [{ points: 10, durationSeconds: 3600 }],
@@ -154,5 +156,24 @@ describe('validateLimits', () => {
         validateLimits({ sendPerIp: [{ points: 0, durationSeconds: 1 }] }, 'profiles.shop.limits'),
       ).option,
     ).toBe('profiles.shop.limits.sendPerIp[0].points');
+  });
+});
+
+describe('ipv6Network', () => {
+  it.each([
+    ['2001:db8:1:2::1', 48, '2001:db8:1::/48'],
+    ['2001:db8:1:2::1', 56, '2001:db8:1:0::/56'],
+    ['2001:db8:1:2ff::1', 56, '2001:db8:1:200::/56'],
+    ['[2001:db8:ab:cdef::1%eth0]', 48, '2001:db8:ab::/48'],
+  ] as const)('%s /%d is %s', (ip, bits, expected) => {
+    expect(ipv6Network(ip, bits)).toBe(expected);
+  });
+
+  it('groups every /64 of one network together, and no IPv4 address or garbage', () => {
+    expect(ipv6Network('2001:db8:1:ff::1', 48)).toBe(ipv6Network('2001:db8:1:1::1', 48));
+    expect(ipv6Network('2001:db8:2:1::1', 48)).not.toBe(ipv6Network('2001:db8:1:1::1', 48));
+    expect(ipv6Network('203.0.113.7', 48)).toBeUndefined();
+    expect(ipv6Network('::ffff:203.0.113.7', 56)).toBeUndefined();
+    expect(ipv6Network('nonsense', 48)).toBeUndefined();
   });
 });

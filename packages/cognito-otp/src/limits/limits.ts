@@ -8,9 +8,9 @@ import {
   type OtpStore,
   type TakeResult,
 } from '../store/types.js';
-import { ipKey } from './ip-key.js';
+import { ipKey, ipv6Network } from './ip-key.js';
 
-export { INVALID_IP_KEY, ipKey } from './ip-key.js';
+export { INVALID_IP_KEY, ipKey, ipv6Network } from './ip-key.js';
 
 /** At most `points` actions per fixed window of `durationSeconds`, the window starting at the first one. */
 export interface LimitRule {
@@ -37,12 +37,29 @@ export interface LimitsConfig {
    */
   sendPerIp: LimitRule[];
   /**
+   * Codes sent on behalf of one IPv6 /56 (a site), across its /64s: one customer cannot multiply
+   * `sendPerIp` by rotating through the /64s it owns. Not applied to IPv4.
+   * @default [{ points: 40, durationSeconds: 3600 }]
+   */
+  sendPerIpv6Slash56: LimitRule[];
+  /**
+   * Codes sent on behalf of one IPv6 /48 (a provider's customer), across its /56s and /64s.
+   * @default [{ points: 100, durationSeconds: 3600 }]
+   */
+  sendPerIpv6Slash48: LimitRule[];
+  /**
    * Codes sent for one client profile, across all IPs and destinations: the last line against a
    * distributed bot. Cognito's quotas are per AWS account and shared by every profile (about 50 emails
    * a day with the default sender, the SES/SNS spend limits in production, 120 auth / 50 sign-up
    * requests per second), and a spent quota locks out every user, not just the bot. 1000 an hour is an
    * order of magnitude under the request quotas yet far above a retail frontend's normal sign-in rate;
    * size it to your SES/SNS budget.
+   *
+   * So that a flood cannot turn this guard against real users, the last fifth of each rule
+   * (CLEAN_SOURCE_SHARE) is kept for clean sources: once the first four fifths are spent, a code is
+   * still sent when neither the caller's IP nor its IPv6 /48 (if any) has sent a code in its window;
+   * the heaviest sources are shed first. Shedding is reported to
+   * the engine's logger (`limits.profile_shedding`, level warn).
    * @default [{ points: 1000, durationSeconds: 3600 }]
    */
   sendPerProfile: LimitRule[];
@@ -69,12 +86,17 @@ export interface LimitsConfig {
   requestsPerIp: LimitRule[];
 }
 
+/** The share of each `sendPerProfile` rule kept for clean sources once the rest is spent. */
+export const CLEAN_SOURCE_SHARE = 0.2;
+
 /** The most wrong codes a profile may let one handle take. */
 export const MAX_WRONG_CODES_PER_HANDLE = 10;
 
 const RULE_LISTS = [
   'sendPerDestination',
   'sendPerIp',
+  'sendPerIpv6Slash56',
+  'sendPerIpv6Slash48',
   'sendPerProfile',
   'wrongCodesPerDestination',
   'wrongCodesPerIp',
@@ -89,6 +111,8 @@ export const DEFAULT_LIMITS: Readonly<LimitsConfig> = deepFreeze({
     { points: 10, durationSeconds: 86400 },
   ],
   sendPerIp: [{ points: 20, durationSeconds: 3600 }],
+  sendPerIpv6Slash56: [{ points: 40, durationSeconds: 3600 }],
+  sendPerIpv6Slash48: [{ points: 100, durationSeconds: 3600 }],
   sendPerProfile: [{ points: 1000, durationSeconds: 3600 }],
   wrongCodesPerHandle: 3,
   wrongCodesPerDestination: [{ points: 10, durationSeconds: 3600 }],
@@ -184,6 +208,8 @@ export interface LimitsOptions {
    * @default undefined (unkeyed SHA-256)
    */
   keySecret?: string | Uint8Array;
+  /** Called when the profile's send budget sheds a source (see `sendPerProfile`). @default none */
+  onShed?: () => void;
 }
 
 /** One rule of a list, bound to the name of its counters and to what a refusal by it says. */
@@ -215,7 +241,13 @@ export class Limits {
   readonly #request: Layer[];
   readonly #sendDestination: Layer[];
   readonly #sendIp: Layer[];
+  readonly #sendSlash56: Layer[];
+  readonly #sendSlash48: Layer[];
+  /** The first four fifths of each sendPerProfile rule: any source. */
   readonly #sendProfile: Layer[];
+  /** The last fifth: clean sources only. */
+  readonly #sendProfileClean: Layer[];
+  readonly #onShed: (() => void) | undefined;
   readonly #wrongDestination: Layer[];
   readonly #wrongIp: Layer[];
   readonly #byName = new Map<string, Layer>();
@@ -234,7 +266,17 @@ export class Limits {
     this.#request = layers('request', 'req-ip', config.requestsPerIp, 'RATE_LIMITED');
     this.#sendDestination = layers('destination', 'send-dst', config.sendPerDestination, 'RATE_LIMITED');
     this.#sendIp = layers('ip', 'send-ip', config.sendPerIp, 'RATE_LIMITED');
-    this.#sendProfile = layers('profile', 'send-prf', config.sendPerProfile, 'RATE_LIMITED');
+    this.#sendSlash56 = layers('ip', 'send-ip56', config.sendPerIpv6Slash56, 'RATE_LIMITED');
+    this.#sendSlash48 = layers('ip', 'send-ip48', config.sendPerIpv6Slash48, 'RATE_LIMITED');
+    const split = (share: 'general' | 'clean') =>
+      config.sendPerProfile.map((rule) => {
+        const clean = Math.max(1, Math.floor(rule.points * CLEAN_SOURCE_SHARE));
+        const general = Math.max(1, rule.points - clean);
+        return { ...rule, points: share === 'general' ? general : clean };
+      });
+    this.#sendProfile = layers('profile', 'send-prf', split('general'), 'RATE_LIMITED');
+    this.#sendProfileClean = layers('profile', 'send-prf-clean', split('clean'), 'RATE_LIMITED');
+    this.#onShed = options.onShed;
     this.#wrongDestination = layers(
       'destination',
       'wrong-dst',
@@ -260,7 +302,7 @@ export class Limits {
    *   retryAfterSeconds), SERVICE_UNAVAILABLE
    */
   async send(p: SendKeys): Promise<void> {
-    await this.#take([this.#sendBudgets(p)]);
+    await this.#takeSend([], p);
   }
 
   /**
@@ -269,7 +311,44 @@ export class Limits {
    * @throws OtpError RATE_LIMITED (scope request, else destination | ip | profile), SERVICE_UNAVAILABLE
    */
   async requestAndSend(p: SendKeys): Promise<void> {
-    await this.#take([this.requestBudgets(p.ip), this.#sendBudgets(p)]);
+    await this.#takeSend([this.requestBudgets(p.ip)], p);
+  }
+
+  /**
+   * `before` then the send budgets. When the only full budgets are the profile's general share, a
+   * clean source (see LimitsConfig.sendPerProfile) is served from the profile's clean share instead;
+   * anyone else is shed.
+   */
+  async #takeSend(before: Budget[][], p: SendKeys): Promise<void> {
+    const result = await this.#store
+      .take([...before, this.#sendBudgets(p, 'general')])
+      .catch((error: unknown) => {
+        throw error instanceof OtpError ? error : unavailable(error);
+      });
+    if (result.ok) return;
+    const generalOnly =
+      result.stage === before.length &&
+      result.blocked.every(({ budget }) => this.#byName.get(budget.name)?.scope === 'profile');
+    if (!generalOnly) throw this.refusal(result.blocked);
+    this.#onShed?.();
+    if (!(await this.#isClean(p.ip))) throw this.refusal(result.blocked);
+    await this.#take([this.#sendBudgets(p, 'clean')]);
+  }
+
+  /**
+   * No code sent for this IP in its sendPerIp windows, nor for its IPv6 /48 in that network's windows:
+   * an attacking network can take at most one code from the clean share.
+   */
+  async #isClean(ip: string): Promise<boolean> {
+    const ipBudgets = this.#ipTierBudgets(ip, [this.#sendIp]);
+    const networkBudgets = this.#ipTierBudgets(ip, [this.#sendSlash48]);
+    let usage: number[];
+    try {
+      usage = await this.#store.usage([...ipBudgets, ...networkBudgets]);
+    } catch (error) {
+      throw error instanceof OtpError ? error : unavailable(error);
+    }
+    return usage.every((points) => points === 0);
   }
 
   /** The request budgets of an IP, for a store call that takes them with other work (a lock). */
@@ -338,13 +417,27 @@ export class Limits {
       : new OtpError('RATE_LIMITED', 'Too many requests; try again later.', details);
   }
 
-  #sendBudgets(p: SendKeys): Budget[] {
-    const ip = this.#ip(p.ip);
+  #sendBudgets(p: SendKeys, share: 'general' | 'clean'): Budget[] {
     return [
       ...this.#sendDestination.map((layer) => this.#budget(layer, p.destinationKey)),
-      ...this.#sendIp.map((layer) => this.#budget(layer, ip)),
-      ...this.#sendProfile.map((layer) => this.#budget(layer, p.profile)),
+      ...this.#ipTierBudgets(p.ip, [this.#sendIp, this.#sendSlash56, this.#sendSlash48]),
+      ...(share === 'general' ? this.#sendProfile : this.#sendProfileClean).map((layer) =>
+        this.#budget(layer, p.profile),
+      ),
     ];
+  }
+
+  /** The budgets of `lists` for an IP: the /64 (or IPv4) list as is, the /56 and /48 lists for IPv6 only. */
+  #ipTierBudgets(ip: string, lists: Layer[][]): Budget[] {
+    const budgets: Budget[] = [];
+    for (const list of lists) {
+      const tier = list === this.#sendSlash56 ? 56 : list === this.#sendSlash48 ? 48 : undefined;
+      const network = tier === undefined ? ip : ipv6Network(ip, tier);
+      if (network === undefined) continue;
+      const subject = tier === undefined ? this.#ip(ip) : this.#hash(`net:${network}`);
+      budgets.push(...list.map((layer) => this.#budget(layer, subject)));
+    }
+    return budgets;
   }
 
   #budget<S extends string | typeof HANDLE_DESTINATION>(
@@ -361,9 +454,12 @@ export class Limits {
 
   /** The stored form of an IP's bucket: a hash, never the address. */
   #ip(ip: string): string {
-    const bucket = ipKey(ip);
+    return this.#hash(`ip:${ipKey(ip)}`);
+  }
+
+  #hash(value: string): string {
     const hash = this.#keySecret === undefined ? createHash('sha256') : createHmac('sha256', this.#keySecret);
-    return hash.update(`ip:${bucket}`).digest('base64url').slice(0, 32);
+    return hash.update(value).digest('base64url').slice(0, 32);
   }
 
   async #take(stages: Budget[][]): Promise<void> {
