@@ -27,8 +27,11 @@ const READY_TIMEOUT_MS = 10_000;
 const STOP_TIMEOUT_MS = 10_000;
 const CLUSTER_BUS_OFFSET = 10_000;
 
+/** A standalone redis-server started by `startRedis`; `await using` stops it and removes its directory. */
 export interface RedisServer extends AsyncDisposable {
+  /** Always `127.0.0.1`. */
   readonly host: string;
+  /** A free port picked at start (never 6379); the same after `stop()` and `start()`. */
   readonly port: number;
   /** `redis://127.0.0.1:<port>` */
   readonly url: string;
@@ -40,21 +43,26 @@ export interface RedisServer extends AsyncDisposable {
   start(): Promise<void>;
 }
 
+/** Options of `startRedis`. */
 export interface StartRedisOptions {
   /**
    * The server binary, looked up on PATH.
    * @default 'redis-server'
    */
   binary?: string;
-  /** Extra `redis-server` arguments, e.g. `['--maxmemory', '10mb']`. */
+  /** Extra `redis-server` arguments, e.g. `['--maxmemory', '10mb']`. @default none */
   args?: string[];
 }
 
+/** One node of a `RedisCluster` (the shape ioredis's `Cluster` takes as a startup node). */
 export interface RedisClusterNode {
+  /** Always `127.0.0.1`. */
   host: string;
+  /** Its client port; the cluster bus listens on port + 10000. */
   port: number;
 }
 
+/** A Redis Cluster started by `startRedisCluster`; `await using` stops every node. */
 export interface RedisCluster extends AsyncDisposable {
   /** Every node, masters first in creation order (redis-cli may still pick other roles). */
   readonly nodes: RedisClusterNode[];
@@ -72,10 +80,12 @@ export interface RedisCluster extends AsyncDisposable {
    * Resolves once every running node reports cluster_state:ok. Right after `stopNode` this is still
    * true until the cluster notices (cluster-node-timeout): to wait for a failover, first wait until the
    * survivors flag the stopped node `fail` (CLUSTER NODES).
+   * @param timeoutMs how long to wait, ms. @default 30000
    */
   waitUntilOk(timeoutMs?: number): Promise<void>;
 }
 
+/** Options of `startRedisCluster`. */
 export interface StartRedisClusterOptions {
   /**
    * Master count (redis-cli needs at least 3).
@@ -128,8 +138,10 @@ function removeTempDir(dir: string): void {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Sends one command and reads one simple, integer, error or bulk-string reply: enough for PING and
- * CLUSTER INFO without a client library.
+ * Sends one command to the Redis on `host:port` (@default host 127.0.0.1) and reads one simple,
+ * integer, error or bulk-string reply: enough for PING and CLUSTER INFO without a client library.
+ * @param timeoutMs how long to wait for the reply, ms. @default 1000
+ * @throws Error with Redis's message for an error reply, or on a timeout or refused connection.
  */
 export function redisCommand(port: number, args: string[], timeoutMs = 1_000, host = HOST): Promise<string> {
   return new Promise((resolve, reject) => {
