@@ -82,17 +82,18 @@ describe('startProcess', () => {
   });
 
   it('times out with an error that holds the captured output, and leaves no process behind', async () => {
+    // 2 s: long enough for Node to start and print on a loaded machine, so the output is there.
     const started = Date.now();
     const error = await startProcess({
       ...node('hang'),
       name: 'slow',
       ready: /^ready$/,
-      readyTimeoutMs: 300,
+      readyTimeoutMs: 2_000,
     }).catch((caught: unknown) => caught);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
     expect(error).toBeInstanceOf(ProcessStartError);
     const startError = error as ProcessStartError;
-    expect(startError.message).toMatch(/^slow timed out after 300 ms waiting for its ready line; output:/);
+    expect(startError.message).toMatch(/^slow timed out after 2000 ms waiting for its ready line; output:/);
     expect(startError.message).toContain('still starting');
     // Still running when it timed out, then killed before the error was thrown.
     expect(startError.exitCode).toBeUndefined();
