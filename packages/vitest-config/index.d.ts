@@ -1,4 +1,4 @@
-import type { ViteUserConfig } from 'vitest/config';
+import type { ViteUserConfigFnObject } from 'vitest/config';
 
 export interface OtpgateVitestOptions {
   /** Test files. @default ['src/**\/*.test.ts', 'test/**\/*.test.ts'] */
@@ -14,5 +14,9 @@ export interface OtpgateVitestOptions {
   graphqlFrom?: URL | string;
 }
 
-/** The shared vitest configuration; a package's vitest.config.ts only says what differs. */
-export function otpgateVitestConfig(options?: OtpgateVitestOptions): ViteUserConfig;
+/**
+ * The shared vitest configuration; a package's vitest.config.ts only says what differs. With
+ * `vitest run --mode unit` (the `test:unit` scripts) it leaves out `*.int.test.ts` files and loads
+ * no-servers.js, which makes listening, connecting and spawning throw.
+ */
+export function otpgateVitestConfig(options?: OtpgateVitestOptions): ViteUserConfigFnObject;

@@ -1,10 +1,10 @@
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DemoServer, startDemoServer } from '@otpgate/gateway/local';
 import { startTestGateway, type TestGateway } from '@otpgate/gateway/testing';
+import { freePort } from '@otpgate/testing';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,14 +45,6 @@ let demo: DemoServer;
 let context: BrowserContext;
 let page: Page;
 let mailbox: Page;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((done) => server.close(() => done()));
-  return port;
-}
 
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'otpgate-e2e-'));

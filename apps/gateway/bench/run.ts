@@ -1,12 +1,12 @@
-import { execFileSync, fork } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startRedis } from '@otpgate/cognito-otp/testing';
+import { type ManagedProcess, startProcess, startRedis } from '@otpgate/testing';
 import { Redis } from 'ioredis';
+import { cpuSeconds, cpuTimes } from './lib/cpu.js';
 import { available as canForceGc, connectInspector, type Inspector, inspectorUrl } from './lib/inspector.js';
-import { type Child, cpuSeconds, cpuTimes, startNode, waitFor } from './lib/proc.js';
 import {
   type BaselineResult,
   DOCUMENTS,
@@ -119,6 +119,8 @@ function profilesFile(pool: { userPoolId: string; clientId: string }): string {
   });
 }
 
+type Child = ManagedProcess<unknown>;
+
 interface RunningGateway {
   child: Child;
   url: string;
@@ -140,30 +142,23 @@ async function main(): Promise<void> {
     const redisVersion = /redis_version:(\S+)/.exec(await admin.info('server'))?.[1] ?? 'unknown';
 
     // The emulator, as its CLI: a process of its own, 15-minute sessions (the longest Cognito allows).
-    const emulator = startNode({
+    const emulator = await startProcess({
       name: 'emulator',
-      script: EMULATOR_CLI,
-      args: ['--port', '0', '--print-json', '--session-validity', '15'],
-      env: {},
-      output: 'pipe',
+      command: process.execPath,
+      args: [EMULATOR_CLI, '--port', '0', '--print-json', '--session-validity', '15'],
+      ready: jsonLine<{ endpoint: string; region: string; userPoolId: string; clientId: string }>,
     });
     children.push(emulator);
-    const pool = await firstJsonLine<{
-      endpoint: string;
-      region: string;
-      userPoolId: string;
-      clientId: string;
-    }>(emulator);
-    emulator.process.stderr?.resume();
+    const pool = emulator.ready;
     const profilesPath = join(dir, 'profiles.json');
     writeFileSync(profilesPath, profilesFile(pool));
 
     const startGateway = async (name: string, redisUrl: string, nodeArgs: string[] = []) => {
       const logFile = join(dir, `${name}.log`);
-      const child = startNode({
+      const child = await startProcess({
         name,
-        nodeArgs,
-        script: join(GATEWAY_BUILD, 'dist/main.js'),
+        command: process.execPath,
+        args: [...nodeArgs, join(GATEWAY_BUILD, 'dist/main.js')],
         cwd: GATEWAY_BUILD,
         env: {
           NODE_ENV: 'production',
@@ -180,22 +175,17 @@ async function main(): Promise<void> {
           AWS_EC2_METADATA_DISABLED: 'true',
         },
         output: { file: logFile },
+        ready: listeningUrl,
       });
       children.push(child);
-      const url = await waitFor(
-        'the "gateway listening" line',
-        () => listeningUrl(readFileSync(logFile, 'utf8')),
-        child,
-      );
-      await waitFor(
-        '/readyz',
-        async () => ((await status(`${url}/readyz`)) === 200 ? true : undefined),
-        child,
+      const url = child.ready;
+      await child.waitFor('/readyz', async () =>
+        (await status(`${url}/readyz`)) === 200 ? true : undefined,
       );
       return { child, url, logFile } satisfies RunningGateway;
     };
 
-    const driver = startForked<DriverCommand>('bench/driver.ts');
+    const driver = await startForked<DriverCommand>('bench/driver.ts');
     cleanups.push(() => driver.close());
     const targets = (gateway: RunningGateway) => ({ gateway: gateway.url, emulator: pool.endpoint });
 
@@ -274,35 +264,30 @@ async function main(): Promise<void> {
     // CPU per mutation: the baseline, the gateway's layer alone (stub engine) and the gateway, measured
     // in alternating rounds so that a machine that speeds up or slows down during the run (a shared
     // VM does) affects all three alike.
-    const baseline = startNode({
+    const baseline = await startProcess({
       name: 'baseline',
-      nodeArgs: ['--import', 'tsx'],
-      script: join(GATEWAY_DIR, 'bench/baseline-server.ts'),
+      command: process.execPath,
+      args: ['--import', 'tsx', join(GATEWAY_DIR, 'bench/baseline-server.ts')],
       cwd: GATEWAY_DIR,
       env: { NODE_ENV: 'production' },
-      output: 'pipe',
+      ready: jsonLine<{ url: string }>,
     });
     children.push(baseline);
-    const { url: baselineUrl } = await firstJsonLine<{ url: string }>(baseline);
-    baseline.process.stderr?.resume();
-    const layerLog = join(dir, 'layer.log');
-    const layer = startNode({
+    const baselineUrl = baseline.ready.url;
+    const layer = await startProcess({
       name: 'layer',
-      nodeArgs: ['--import', 'tsx'],
-      script: join(GATEWAY_DIR, 'bench/layer-server.ts'),
+      command: process.execPath,
+      args: ['--import', 'tsx', join(GATEWAY_DIR, 'bench/layer-server.ts')],
       cwd: GATEWAY_DIR,
       env: { NODE_ENV: 'production', BENCH_GATEWAY_DIST: join(GATEWAY_BUILD, 'dist') },
-      output: { file: layerLog },
+      output: { file: join(dir, 'layer.log') },
+      ready: listeningUrl,
     });
     children.push(layer);
-    const layerUrl = await waitFor(
-      'the layer\'s "gateway listening" line',
-      () => listeningUrl(readFileSync(layerLog, 'utf8')),
-      layer,
-    );
+    const layerUrl = layer.ready;
 
     // The SDK floor: the engine's Cognito client making the same calls, alone in its process.
-    const floor = startForked<SdkFloorCommand>('bench/sdk-floor.ts');
+    const floor = await startForked<SdkFloorCommand>('bench/sdk-floor.ts');
     cleanups.push(() => floor.close());
     const floorTarget = { emulator: pool.endpoint, region: pool.region, clientId: pool.clientId };
     const floorCalls = async (count: number, measure: boolean, cacheMiddleware = true) => {
@@ -705,47 +690,27 @@ async function main(): Promise<void> {
     }
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
-    for (const child of children.reverse()) await child.stop(5_000);
+    for (const child of children.reverse()) await child.stop('SIGTERM', 5_000);
     await redisServer?.[Symbol.asyncDispose]();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** The first stdout line of a child, parsed as JSON (the emulator's and the baseline's "ready" line). */
-function firstJsonLine<T>(child: Child): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    const stdout = child.process.stdout;
-    if (!stdout) return reject(new Error(`${child.name}: no stdout`));
-    const onData = (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      const end = buffer.indexOf('\n');
-      if (end < 0) return;
-      stdout.off('data', onData);
-      // Keep draining so a later write never blocks the child.
-      stdout.resume();
-      try {
-        resolve(JSON.parse(buffer.slice(0, end)) as T);
-      } catch {
-        reject(new Error(`${child.name}: expected a JSON line, got ${buffer.slice(0, end)}`));
-      }
-    };
-    stdout.on('data', onData);
-    void child.exited.then((code) => reject(new Error(`${child.name} exited (${code}) before it was ready`)));
-  });
+/** A line of JSON (the emulator's and the baseline's "ready" line); anything else is not it yet. */
+function jsonLine<T>(line: string): T | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    return JSON.parse(line) as T;
+  } catch {
+    return undefined;
+  }
 }
 
-function listeningUrl(log: string): string | undefined {
-  for (const line of log.split('\n')) {
-    if (!line.includes('"gateway listening"')) continue;
-    try {
-      const url = (JSON.parse(line) as { url?: unknown }).url;
-      if (typeof url === 'string') return url;
-    } catch {
-      // a partial line: read again later
-    }
-  }
-  return undefined;
+/** The URL of the gateway's "gateway listening" log line. */
+function listeningUrl(line: string): string | undefined {
+  if (!line.includes('"gateway listening"')) return undefined;
+  const url = jsonLine<{ url?: unknown }>(line)?.url;
+  return typeof url === 'string' ? url : undefined;
 }
 
 async function status(url: string): Promise<number> {
@@ -904,43 +869,27 @@ function commitId(): string {
   }
 }
 
-/** A bench script (the load driver, the SDK floor) as a forked process; one command at a time. */
-function startForked<Command extends { cmd: string }>(script: string) {
-  const child = fork(join(GATEWAY_DIR, script), [], {
+/**
+ * A bench script (the load driver, the SDK floor) as a Node child with an IPC channel; one command at
+ * a time, each answered by one DriverReply.
+ */
+async function startForked<Command extends { cmd: string }>(script: string) {
+  const child = await startProcess({
+    name: script,
+    command: process.execPath,
+    args: ['--import', 'tsx', join(GATEWAY_DIR, script)],
     cwd: GATEWAY_DIR,
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    ipc: true,
   });
-  let queue = Promise.resolve();
-  if (child.pid === undefined) throw new Error(`${script}: could not start`);
-  const pid = child.pid;
   return {
-    pid,
-    call<T = unknown>(command: Command): Promise<T> {
-      const result = queue.then(
-        () =>
-          new Promise<T>((resolve, reject) => {
-            const onExit = (code: number | null) => reject(new Error(`${script} exited (${code})`));
-            child.once('exit', onExit);
-            child.once('message', (reply: DriverReply) => {
-              child.off('exit', onExit);
-              if (reply.ok) resolve(reply.result as T);
-              else reject(new Error(`${script} ${command.cmd}: ${reply.error}`));
-            });
-            child.send(command);
-          }),
-      );
-      queue = result.then(
-        () => undefined,
-        () => undefined,
-      );
-      return result;
+    pid: child.pid,
+    async call<T = unknown>(command: Command): Promise<T> {
+      const reply = await child.request<DriverReply>(command);
+      if (!reply.ok) throw new Error(`${script} ${command.cmd}: ${reply.error}`);
+      return reply.result as T;
     },
     async close() {
-      // Gone already (exited, or killed by a signal: then exitCode stays null).
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await child.stop();
     },
   };
 }

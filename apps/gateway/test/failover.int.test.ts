@@ -1,5 +1,5 @@
 import { type Emulator, startEmulator } from '@otpgate/cognito-emulator';
-import { type RedisCluster, startRedisCluster } from '@otpgate/cognito-otp/testing';
+import { type RedisCluster, startRedisCluster } from '@otpgate/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type GatewayProcess, LOAD_LIMITS, profileEnv, sleep, startGatewayProcess } from './process.js';

@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { constants, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PasswordlessPool } from '@otpgate/cognito-emulator';
+import { startProcess } from '@otpgate/testing';
 import type { LimitOverrides } from '../src/config.js';
 
 /**
@@ -27,15 +27,6 @@ const GATEWAY_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /** Shared by every replica of a test, as production replicas share one (else limits split per replica). */
 export const TEST_HMAC_SECRET = 'process-test-hmac-secret-0123456789abcdefghij';
-
-/**
- * Loaded into the child before main.ts: when our end of its stdin pipe closes (this process ended in any
- * way, even SIGKILL, which no 'exit' hook survives), the gateway kills itself rather than live on as
- * an orphan holding a port. main.ts always leaves through process.exit, so the open pipe never keeps
- * a finished gateway alive.
- */
-const ORPHAN_GUARD =
-  'data:text/javascript,process.stdin.on("end",()=>process.kill(process.pid,"SIGKILL"));process.stdin.resume();';
 
 const OUTPUT_LIMIT = 2_000_000;
 
@@ -91,23 +82,16 @@ export interface GatewayProcess extends AsyncDisposable {
   stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<number>;
 }
 
-const live = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
 let exitHookInstalled = false;
 
 function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
-  // Normal end of the test process: no gateway outlives it (the stdin guard covers abnormal ends).
+  // startProcess stops the gateways (on any end of this process); this removes the profiles files.
   process.once('exit', () => {
-    for (const child of live) child.kill('SIGKILL');
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   });
-}
-
-function exitCodeOf(code: number | null, signal: NodeJS.Signals | null): number {
-  if (code !== null) return code;
-  return 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
 }
 
 /** Starts `src/main.ts` in a child process and resolves once it listens and /healthz answers 200. */
@@ -130,34 +114,33 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   };
   for (const [key, value] of Object.entries(merged)) if (value !== undefined) env[key] = value;
 
-  const child = spawn(
-    process.execPath,
-    ['--conditions=@otpgate/source', '--import', 'tsx', '--import', ORPHAN_GUARD, 'src/main.ts'],
-    { cwd: GATEWAY_DIR, env, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  live.add(child);
-  let output = '';
-  let stdout = '';
-  const append = (chunk: Buffer, isStdout: boolean) => {
-    const text = chunk.toString('utf8');
-    output = (output + text).slice(-OUTPUT_LIMIT);
-    if (isStdout) stdout = (stdout + text).slice(-OUTPUT_LIMIT);
-  };
-  child.stdout?.on('data', (chunk: Buffer) => append(chunk, true));
-  child.stderr?.on('data', (chunk: Buffer) => append(chunk, false));
-  let exitCode: number | undefined;
-  const exited = new Promise<number>((resolve) => {
-    child.once('exit', (code, signal) => {
-      exitCode = exitCodeOf(code, signal);
-      live.delete(child);
-      child.stdin?.destroy();
-      resolve(exitCode);
-    });
+  // The listening line carries the bound URL (PORT=0 picks a free port: no race for a port).
+  const startTimeoutMs = options.startTimeoutMs ?? 30_000;
+  const started = Date.now();
+  const child = await startProcess({
+    name,
+    command: process.execPath,
+    args: ['--conditions=@otpgate/source', '--import', 'tsx', 'src/main.ts'],
+    cwd: GATEWAY_DIR,
+    env,
+    outputLimit: OUTPUT_LIMIT,
+    ready: (line) => {
+      if (!line.startsWith('{') || !line.includes('"gateway listening"')) return undefined;
+      try {
+        const url = (JSON.parse(line) as { url?: unknown }).url;
+        return typeof url === 'string' ? url : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    readyTimeoutMs: startTimeoutMs,
   });
+  const url = child.ready;
+  const port = Number(new URL(url).port);
 
   const parsedLogs = () => {
     const lines: Array<Record<string, unknown>> = [];
-    for (const line of stdout.split('\n')) {
+    for (const line of child.stdout().split('\n')) {
       if (!line.startsWith('{')) continue;
       try {
         lines.push(JSON.parse(line) as Record<string, unknown>);
@@ -168,24 +151,6 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     return lines;
   };
 
-  const fail = async (why: string): Promise<never> => {
-    child.kill('SIGKILL');
-    await exited;
-    throw new Error(`${name} ${why}; output:\n${output.slice(-4_000)}`);
-  };
-
-  // The listening line carries the bound URL (PORT=0 picks a free port: no race for a port).
-  const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
-  let url: string | undefined;
-  while (url === undefined) {
-    if (exitCode !== undefined) return fail(`exited with code ${exitCode} during startup`);
-    if (Date.now() > deadline) return fail('did not log "gateway listening" in time');
-    const listening = parsedLogs().find((line) => line.msg === 'gateway listening');
-    if (typeof listening?.url === 'string') url = listening.url;
-    else await sleep(50);
-  }
-  const port = Number(new URL(url).port);
-
   const probe = async (path: string, timeoutMs = 3_000): Promise<number> => {
     try {
       const response = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(timeoutMs) });
@@ -195,33 +160,30 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
       return 0;
     }
   };
-  while ((await probe('/healthz', 1_000)) !== 200) {
-    if (exitCode !== undefined) return fail(`exited with code ${exitCode} before /healthz answered`);
-    if (Date.now() > deadline) return fail('/healthz did not answer 200 in time');
-    await sleep(50);
+  try {
+    await child.waitFor(
+      '/healthz to answer 200',
+      async () => ((await probe('/healthz', 1_000)) === 200 ? true : undefined),
+      Math.max(1_000, startTimeoutMs - (Date.now() - started)),
+    );
+  } catch (error) {
+    await child.stop('SIGKILL');
+    throw error;
   }
 
-  const stop = async (signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<number> => {
-    if (exitCode !== undefined) return exitCode;
-    child.kill(signal);
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    try {
-      return await exited;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  const stop = (signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 15_000): Promise<number> =>
+    child.stop(signal, timeoutMs);
 
   return {
     name,
-    pid: child.pid as number,
+    pid: child.pid,
     url,
     port,
     get running() {
-      return exitCode === undefined;
+      return child.running;
     },
-    exited,
-    output: () => output,
+    exited: child.exited,
+    output: () => child.output(),
     logs: parsedLogs,
     async graphql<T>(
       query: string,

@@ -1,5 +1,5 @@
 import { OTP_ERROR_CODES, type OtpEngine, OtpError, type RequestContext } from '@otpgate/cognito-otp';
-import { createTestEngine, type TestEngine } from '@otpgate/cognito-otp/testing';
+import { createTestEngine, type TestEngine } from '@otpgate/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONTRACT, hostileString, notAString, runParameters, stringsOf } from './properties-support.js';

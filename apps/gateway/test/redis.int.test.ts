@@ -1,4 +1,4 @@
-import { type RedisServer, startRedis } from '@otpgate/cognito-otp/testing';
+import { type RedisServer, startRedis } from '@otpgate/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger.js';
 import { type OwnedStore, openStore } from '../src/redis.js';

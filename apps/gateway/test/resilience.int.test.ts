@@ -1,5 +1,5 @@
 import { type Emulator, type PasswordlessPool, startEmulator } from '@otpgate/cognito-emulator';
-import { type RedisServer, startRedis } from '@otpgate/cognito-otp/testing';
+import { type RedisServer, startRedis } from '@otpgate/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   connectionRefused,

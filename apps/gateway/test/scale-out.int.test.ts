@@ -1,5 +1,5 @@
 import { type Emulator, type PasswordlessPool, startEmulator } from '@otpgate/cognito-emulator';
-import { startRedis, startRedisCluster } from '@otpgate/cognito-otp/testing';
+import { startRedis, startRedisCluster } from '@otpgate/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GatewayProcess, LOAD_LIMITS, profileEnv, sleep, startGatewayProcess } from './process.js';
 import {

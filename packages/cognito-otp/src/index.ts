@@ -1,4 +1,4 @@
-// The public surface of @otpgate/cognito-otp. Test helpers: @otpgate/cognito-otp/testing.
+// The public surface of @otpgate/cognito-otp. Test helpers: @otpgate/testing.
 
 export { type CognitoClientOptions, createCognitoClient } from './cognito/client.js';
 export { createOtpEngine, type OtpEngine } from './engine.js';

@@ -1,8 +1,8 @@
 // Unknown addresses must be indistinguishable from known ones: shape, masked-destination format and
 // time, whether Cognito fakes them (PreventUserExistenceErrors ENABLED) or the engine does (LEGACY).
 import { ConfirmSignUpCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { createTestEngine } from '@otpgate/testing';
 import { describe, expect, test } from 'vitest';
-import { createTestEngine } from '../src/testing/index.js';
 import type { AuthStep } from '../src/types.js';
 import { challengeOf, expectOtpError, newEmail, registeredUser } from './helpers.js';
 

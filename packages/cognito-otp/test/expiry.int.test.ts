@@ -1,8 +1,9 @@
 // Time: the engine, the memory store and the emulator share one ManualClock, so handle TTLs and
 // Cognito session and code lifetimes agree.
+
+import { createTestEngine } from '@otpgate/testing';
 import { describe, expect, test } from 'vitest';
 import { createOtpEngine } from '../src/engine.js';
-import { createTestEngine } from '../src/testing/index.js';
 import { challengeOf, expectOtpError, newEmail, registeredUser, tokensOf, wrongCodeFor } from './helpers.js';
 
 describe('expiry', () => {

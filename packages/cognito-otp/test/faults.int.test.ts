@@ -1,6 +1,7 @@
 // Cognito failing: each injected fault gives its contract code, after exactly one Cognito call.
+
+import { createTestEngine } from '@otpgate/testing';
 import { describe, expect, test } from 'vitest';
-import { createTestEngine } from '../src/testing/index.js';
 import { challengeOf, expectOtpError, newEmail, registeredUser, tokensOf } from './helpers.js';
 
 describe('Cognito faults', () => {

@@ -1,10 +1,10 @@
 // The flow suite, written once and run against each store (memory, standalone Redis, Redis Cluster):
 // the real AWS SDK against the emulator, codes read from the emulator's mailbox.
 import { randomBytes } from 'node:crypto';
+import { createTestEngine, type TestEngineOptions } from '@otpgate/testing';
 import type { Cluster, Redis } from 'ioredis';
 import { describe, expect, test } from 'vitest';
 import type { LimitsConfig } from '../src/limits/limits.js';
-import { createTestEngine, type TestEngineOptions } from '../src/testing/index.js';
 import type { AuthStep } from '../src/types.js';
 import {
   challengeOf,

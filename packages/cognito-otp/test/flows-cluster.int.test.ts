@@ -1,7 +1,7 @@
+import { type RedisCluster, startRedisCluster } from '@otpgate/testing';
 import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { FAIL_FAST_CLUSTER_OPTIONS } from '../src/store/redis-store.js';
-import { type RedisCluster, startRedisCluster } from '../src/testing/index.js';
 import { flowSuite } from './flow-suite.js';
 
 let cluster: RedisCluster;

@@ -1,7 +1,7 @@
+import { type RedisServer, startRedis } from '@otpgate/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe } from 'vitest';
 import { FAIL_FAST_REDIS_OPTIONS } from '../src/store/redis-store.js';
-import { type RedisServer, startRedis } from '../src/testing/index.js';
 import { flowSuite } from './flow-suite.js';
 
 let server: RedisServer;

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import type { TestEngine } from '@otpgate/testing';
 import type { Cluster, Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { OtpError, type OtpErrorCode } from '../src/errors.js';
-import type { TestEngine } from '../src/testing/index.js';
 import type { AuthStep, AuthTokens, Challenge } from '../src/types.js';
 
 /** A fresh address per test, so tests sharing a Redis never share a destination budget. */

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { type RedisCluster, type RedisServer, startRedis, startRedisCluster } from '@otpgate/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isOtpError, type LimitScope, type OtpError } from '../src/errors.js';
 import { Limits, type LimitsConfig, validateLimits } from '../src/limits/limits.js';
 import { createRedisStore } from '../src/store/redis-store.js';
-import { type RedisCluster, type RedisServer, startRedis, startRedisCluster } from '../src/testing/redis.js';
 import {
   clusterBackend,
   memoryBackend,

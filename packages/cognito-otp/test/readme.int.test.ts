@@ -2,9 +2,9 @@
 // against a real Cognito emulator and a real redis-server: the code it asks for is typed on its stdin.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createTestEngine, ManualClock, startRedis } from '@otpgate/testing';
 import { readmeSnippet, runSnippet } from '@otpgate/vitest-config/readme';
 import { describe, expect, it } from 'vitest';
-import { createTestEngine, ManualClock, startRedis } from '../src/testing/index.js';
 
 const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const EMAIL = 'yuki@example.com';

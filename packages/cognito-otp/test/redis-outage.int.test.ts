@@ -1,8 +1,9 @@
 // Limits fail closed: with Redis down nothing reaches Cognito, and every call is SERVICE_UNAVAILABLE.
+
+import { createTestEngine, startRedis } from '@otpgate/testing';
 import { Redis } from 'ioredis';
 import { expect, test } from 'vitest';
 import { FAIL_FAST_REDIS_OPTIONS } from '../src/store/redis-store.js';
-import { createTestEngine, startRedis } from '../src/testing/index.js';
 import { challengeOf, expectOtpError, newEmail, registeredUser, tokensOf } from './helpers.js';
 
 test('Redis stopped: SERVICE_UNAVAILABLE and no code sent; service resumes when it is back', async () => {

@@ -1,3 +1,4 @@
+import type { RedisCluster, RedisServer } from '@otpgate/testing';
 import { Cluster, Redis } from 'ioredis';
 import { createMemoryStore } from '../src/store/memory-store.js';
 import {
@@ -7,7 +8,6 @@ import {
   redisHandleKey,
 } from '../src/store/redis-store.js';
 import type { OtpStore } from '../src/store/types.js';
-import type { RedisCluster, RedisServer } from '../src/testing/redis.js';
 
 /** One store under test plus what the contract needs to look behind it. */
 export interface StoreBackend {

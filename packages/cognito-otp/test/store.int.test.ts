@@ -1,11 +1,11 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { type RedisCluster, type RedisServer, startRedis, startRedisCluster } from '@otpgate/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isOtpError } from '../src/errors.js';
 import { handleId, newHandle, parseHandle, sealRecord } from '../src/handles/handle-crypto.js';
 import { DEFAULT_LIMITS, Limits } from '../src/limits/limits.js';
 import { createRedisStore, FAIL_FAST_REDIS_OPTIONS } from '../src/store/redis-store.js';
 import type { OtpStore } from '../src/store/types.js';
-import { type RedisCluster, type RedisServer, startRedis, startRedisCluster } from '../src/testing/redis.js';
 import { clusterBackend, memoryBackend, redisClient, standaloneBackend } from './store-backends.js';
 import { storeContract } from './store-contract.js';
 

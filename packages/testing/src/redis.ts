@@ -1,8 +1,9 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort, type ManagedProcess, ProcessStartError, startProcess } from './process.js';
 
 /**
  * Real `redis-server` processes for tests: on free ports, in temporary directories, without
@@ -14,26 +15,23 @@ import { join } from 'node:path';
  * const client = new Redis(redis.url, FAIL_FAST_REDIS_OPTIONS);
  * ```
  *
- * No orphans: each server is started through a tiny `sh` wrapper that becomes `redis-server` (exec, so
- * the child's pid is the server's) after leaving behind a watcher on our end of its stdin pipe. When
- * this process ends in any way, even SIGKILL, the pipe closes and the watcher stops the server.
+ * No orphans: each server runs through `startProcess`, in a process group of its own that is killed
+ * when this process ends in any way, even SIGKILL.
  */
 
 const HOST = '127.0.0.1';
 const INSTALL_HINT = 'apt-get install -y redis-server';
+/** How long a server has to answer PING after starting, ms. */
 const READY_TIMEOUT_MS = 10_000;
+/** How long a stopped server has to exit before it is SIGKILLed, ms. */
 const STOP_TIMEOUT_MS = 10_000;
 const CLUSTER_BUS_OFFSET = 10_000;
 
-// $1 is the binary. fd 3 keeps the pipe for the watcher, since a background job's stdin is /dev/null.
-const WRAPPER = `command -v "$1" >/dev/null 2>&1 || exit 127
-exec 3<&0
-server=$$
-{ read -r _ <&3; kill -TERM "$server" 2>/dev/null; } &
-exec "$@" 3<&- </dev/null`;
-
+/** A standalone redis-server started by `startRedis`; `await using` stops it and removes its directory. */
 export interface RedisServer extends AsyncDisposable {
+  /** Always `127.0.0.1`. */
   readonly host: string;
+  /** A free port picked at start (never 6379); the same after `stop()` and `start()`. */
   readonly port: number;
   /** `redis://127.0.0.1:<port>` */
   readonly url: string;
@@ -45,21 +43,26 @@ export interface RedisServer extends AsyncDisposable {
   start(): Promise<void>;
 }
 
+/** Options of `startRedis`. */
 export interface StartRedisOptions {
   /**
    * The server binary, looked up on PATH.
    * @default 'redis-server'
    */
   binary?: string;
-  /** Extra `redis-server` arguments, e.g. `['--maxmemory', '10mb']`. */
+  /** Extra `redis-server` arguments, e.g. `['--maxmemory', '10mb']`. @default none */
   args?: string[];
 }
 
+/** One node of a `RedisCluster` (the shape ioredis's `Cluster` takes as a startup node). */
 export interface RedisClusterNode {
+  /** Always `127.0.0.1`. */
   host: string;
+  /** Its client port; the cluster bus listens on port + 10000. */
   port: number;
 }
 
+/** A Redis Cluster started by `startRedisCluster`; `await using` stops every node. */
 export interface RedisCluster extends AsyncDisposable {
   /** Every node, masters first in creation order (redis-cli may still pick other roles). */
   readonly nodes: RedisClusterNode[];
@@ -77,10 +80,12 @@ export interface RedisCluster extends AsyncDisposable {
    * Resolves once every running node reports cluster_state:ok. Right after `stopNode` this is still
    * true until the cluster notices (cluster-node-timeout): to wait for a failover, first wait until the
    * survivors flag the stopped node `fail` (CLUSTER NODES).
+   * @param timeoutMs how long to wait, ms. @default 30000
    */
   waitUntilOk(timeoutMs?: number): Promise<void>;
 }
 
+/** Options of `startRedisCluster`. */
 export interface StartRedisClusterOptions {
   /**
    * Master count (redis-cli needs at least 3).
@@ -106,9 +111,7 @@ export interface StartRedisClusterOptions {
   cli?: string;
 }
 
-// Everything still running or on disk, so the 'exit' hook can stop and remove it. The stdin watcher
-// already stops servers when this process dies; the hook also covers directories and a normal exit.
-const live = new Set<ServerProcess>();
+// Directories still on disk, so the 'exit' hook can remove them (startProcess stops the servers).
 const tempDirs = new Set<string>();
 let exitHookInstalled = false;
 
@@ -116,7 +119,6 @@ function installExitHook(): void {
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.once('exit', () => {
-    for (const server of live) server.child?.kill('SIGKILL');
     for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   });
 }
@@ -135,34 +137,11 @@ function removeTempDir(dir: string): void {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A port that was free a moment ago (and, with `busPort`, whose cluster bus port is free too). */
-async function freePort(busPort = false): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = await listenOnce(0);
-    if (port === undefined) continue;
-    if (!busPort) return port;
-    if (port + CLUSTER_BUS_OFFSET <= 65_535 && (await listenOnce(port + CLUSTER_BUS_OFFSET)) !== undefined) {
-      return port;
-    }
-  }
-  throw new Error('could not find a free port');
-}
-
-function listenOnce(port: number): Promise<number | undefined> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(undefined));
-    server.listen(port, HOST, () => {
-      const address = server.address();
-      const bound = typeof address === 'object' && address !== null ? address.port : undefined;
-      server.close(() => resolve(bound));
-    });
-  });
-}
-
 /**
- * Sends one command and reads one simple, integer, error or bulk-string reply: enough for PING and
- * CLUSTER INFO without a client library.
+ * Sends one command to the Redis on `host:port` (@default host 127.0.0.1) and reads one simple,
+ * integer, error or bulk-string reply: enough for PING and CLUSTER INFO without a client library.
+ * @param timeoutMs how long to wait for the reply, ms. @default 1000
+ * @throws Error with Redis's message for an error reply, or on a timeout or refused connection.
  */
 export function redisCommand(port: number, args: string[], timeoutMs = 1_000, host = HOST): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -208,9 +187,7 @@ export function redisCommand(port: number, args: string[], timeoutMs = 1_000, ho
 
 /** One redis-server on one port, which can be stopped and started again. */
 class ServerProcess {
-  child: ChildProcess | undefined;
-  #exited: Promise<void> = Promise.resolve();
-  #output = '';
+  #process: ManagedProcess | undefined;
 
   constructor(
     readonly binary: string,
@@ -220,14 +197,13 @@ class ServerProcess {
   ) {}
 
   get running(): boolean {
-    return this.child !== undefined;
+    return this.#process?.running === true;
   }
 
-  /** Spawns the server and waits for PING. Rejects with a reason: 'not-found', 'in-use' or the output. */
+  /** Starts the server and waits for PING. Rejects with PortInUseError, "not found" or the output. */
   async start(): Promise<void> {
-    if (this.child !== undefined) return;
+    if (this.running) return;
     mkdirSync(this.dir, { recursive: true });
-    this.#output = '';
     const args = [
       '--port',
       String(this.port),
@@ -245,61 +221,30 @@ class ServerProcess {
       'warning',
       ...this.args,
     ];
-    const child = spawn('/bin/sh', ['-c', WRAPPER, 'sh', this.binary, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.child = child;
-    live.add(this);
-    // Drain the output (a full pipe would block the server) and keep its tail for error messages.
-    const keep = (chunk: Buffer) => {
-      this.#output = (this.#output + chunk.toString('utf8')).slice(-4_000);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
-    let exitCode: number | null | undefined;
-    this.#exited = new Promise((resolve) => {
-      child.once('exit', (code) => {
-        exitCode = code;
-        // Closing our end wakes the watcher, which then finds nothing left to stop.
-        child.stdin?.destroy();
-        if (this.child === child) this.child = undefined;
-        live.delete(this);
-        resolve();
-      });
-    });
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      if (exitCode !== undefined) {
-        if (exitCode === 127) throw new Error(`${this.binary} not found: ${INSTALL_HINT}`);
-        if (this.#output.includes('Address already in use')) throw new PortInUseError(this.port);
-        throw new Error(
-          `redis-server on port ${this.port} exited with code ${exitCode}: ${this.#output.trim()}`,
-        );
-      }
-      try {
-        if ((await redisCommand(this.port, ['PING'], 500)) === 'PONG') return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) {
-        await this.stop('SIGKILL');
-        throw new Error(
-          `redis-server on port ${this.port} did not answer PING within ${READY_TIMEOUT_MS} ms: ${this.#output.trim()}`,
-        );
-      }
-      await sleep(20);
+    const name = `redis-server on port ${this.port}`;
+    const server = await startProcess({ name, command: this.binary, args, outputLimit: 4_000 });
+    this.#process = server;
+    try {
+      await server.waitFor(
+        'PING',
+        () =>
+          redisCommand(this.port, ['PING'], 500).then(
+            (reply) => (reply === 'PONG' ? true : undefined),
+            () => undefined,
+          ),
+        READY_TIMEOUT_MS,
+      );
+    } catch (error) {
+      await server.stop('SIGKILL');
+      if (!(error instanceof ProcessStartError)) throw error;
+      if (error.exitCode === 127) throw new Error(`${this.binary} not found: ${INSTALL_HINT}`);
+      if (error.output.includes('Address already in use')) throw new PortInUseError(this.port);
+      throw error;
     }
   }
 
   async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
-    const child = this.child;
-    if (child === undefined) return;
-    child.kill(signal);
-    const timeout = sleep(STOP_TIMEOUT_MS).then(() => 'timeout' as const);
-    if ((await Promise.race([this.#exited, timeout])) === 'timeout') {
-      child.kill('SIGKILL');
-      await this.#exited;
-    }
+    await this.#process?.stop(signal, STOP_TIMEOUT_MS);
   }
 }
 
@@ -315,7 +260,7 @@ async function startOnFreePort(
   busPort = false,
 ): Promise<ServerProcess> {
   for (let attempt = 0; ; attempt++) {
-    const server = make(await freePort(busPort));
+    const server = make(await freePort(busPort ? { companionOffset: CLUSTER_BUS_OFFSET } : {}));
     try {
       await server.start();
       return server;

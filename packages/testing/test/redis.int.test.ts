@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { redisCommand, startRedis } from '../src/testing/redis.js';
+import { redisCommand, startRedis } from '../src/redis.js';
 
 const answers = (port: number) =>
   redisCommand(port, ['PING'], 300).then(
@@ -46,14 +46,18 @@ describe('startRedis', () => {
     // SIGKILL that process, and watch its server go.
     const dir = mkdtempSync(join(tmpdir(), 'otpgate-harness-'));
     try {
-      const source = readFileSync(fileURLToPath(new URL('../src/testing/redis.ts', import.meta.url)), 'utf8');
-      const compiled = ts.transpileModule(source, {
-        compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
-      }).outputText;
-      writeFileSync(join(dir, 'redis.mjs'), compiled);
+      // redis.ts and the process helper it imports, as plain ES modules side by side.
+      writeFileSync(join(dir, 'package.json'), '{"type":"module"}');
+      for (const name of ['redis', 'process']) {
+        const source = readFileSync(fileURLToPath(new URL(`../src/${name}.ts`, import.meta.url)), 'utf8');
+        const compiled = ts.transpileModule(source, {
+          compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+        }).outputText;
+        writeFileSync(join(dir, `${name}.js`), compiled);
+      }
       writeFileSync(
         join(dir, 'main.mjs'),
-        `import { startRedis } from './redis.mjs';
+        `import { startRedis } from './redis.js';
 const redis = await startRedis();
 process.stdout.write(String(redis.port) + '\\n');
 setInterval(() => {}, 1000);`,

@@ -1,6 +1,3 @@
-// @otpgate/cognito-otp/testing: an engine wired to a fresh Cognito emulator and a store, for the tests
-// of any team that uses the engine. Only this entry imports the emulator (a regular dependency of the
-// package for that reason); the main entry never does.
 import { randomBytes } from 'node:crypto';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import {
@@ -11,34 +8,29 @@ import {
   type PasswordlessPoolOptions,
   startEmulator,
 } from '@otpgate/cognito-emulator';
+import {
+  createCognitoClient,
+  createMemoryStore,
+  createOtpEngine,
+  createRedisStore,
+  type LimitsConfig,
+  type OtpEngine,
+  type OtpLogger,
+  type OtpStore,
+  type ProfileOptions,
+  type RequestContext,
+} from '@otpgate/cognito-otp';
 import type { Cluster, Redis } from 'ioredis';
-import { createCognitoClient } from '../cognito/client.js';
-import { createOtpEngine, type OtpEngine } from '../engine.js';
-import type { LimitsConfig } from '../limits/limits.js';
-import type { OtpLogger, ProfileOptions } from '../options.js';
-import { createMemoryStore } from '../store/memory-store.js';
-import { createRedisStore } from '../store/redis-store.js';
-import type { OtpStore } from '../store/types.js';
-import type { RequestContext } from '../types.js';
-
-export {
-  type RedisCluster,
-  type RedisClusterNode,
-  type RedisServer,
-  type StartRedisClusterOptions,
-  type StartRedisOptions,
-  startRedis,
-  startRedisCluster,
-} from './redis.js';
-export { ManualClock };
 
 /** A client profile of a test engine: its own pool and app client on the emulator. */
 export interface TestProfileOptions {
   /** The emulator pool and app client behind the profile. @default a passwordless pool with defaults */
   pool?: PasswordlessPoolOptions;
+  /** Limit overrides of the profile. @default DEFAULT_LIMITS */
   limits?: Partial<LimitsConfig>;
+  /** What signUp does for an address that already has an account. @default 'ERROR' */
   onExistingUser?: ProfileOptions['onExistingUser'];
-  /** @default 86400 */
+  /** Seconds a sign-up handle lives. @default 86400 */
   signUpHandleTtlSeconds?: number;
 }
 
@@ -63,17 +55,24 @@ export interface TestEngineOptions {
   cognitoTimeoutMs?: number;
   /** Emulator settings (behaviour, quotas). @default the emulator's */
   emulator?: Omit<EmulatorOptions, 'clock' | 'port'>;
+  /** Receives the engine's structured log entries. @default none (silent) */
   logger?: OtpLogger;
 }
 
+/** A profile of a test engine: its name (`default` or a key of `profiles`) and its emulator pool. */
 export interface TestProfile extends PasswordlessPool {
   name: string;
 }
 
+/** What `createTestEngine` returns; `await using` closes the emulator and the SDK client. */
 export interface TestEngine extends AsyncDisposable {
+  /** The engine under test. */
   engine: OtpEngine;
+  /** The Cognito emulator it talks to (on a free port of 127.0.0.1). */
   emulator: Emulator;
+  /** The clock shared by the engine, the memory store and the emulator; move it with `advance(ms)`. */
   clock: ManualClock;
+  /** The store the engine uses. */
   store: OtpStore;
   /** The `default` profile. */
   profile: TestProfile;
