@@ -5,7 +5,7 @@ import { type OperationContext, operations } from './operations/index.js';
 import type { QuotaCategory } from './quotas.js';
 import { createEmulatorServer } from './server.js';
 import { type DevMessage, type EmulatorBehaviour, EmulatorState } from './state.js';
-import { createTokenService } from './tokens.js';
+import { createTokenService } from './token-service.js';
 
 export interface EmulatorOptions {
   /** TCP port; 0 picks a free one. @default 0 */

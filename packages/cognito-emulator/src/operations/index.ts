@@ -13,7 +13,7 @@ import {
 import { resendConfirmationCode } from './resend-confirmation-code.js';
 import { respondToAuthChallenge } from './respond-to-auth-challenge.js';
 import { signUp } from './sign-up.js';
-import { getTokensFromRefreshToken, getUser, globalSignOut, revokeToken } from './tokens.js';
+import { getTokensFromRefreshToken, getUser, globalSignOut, revokeToken } from './token-operations.js';
 import { adminDeleteUser, adminGetUser, adminSetUserMfaPreference, listUsers } from './user-admin.js';
 
 /** Every operation the emulator answers, by its X-Amz-Target name. Anything else: UnknownOperationException. */

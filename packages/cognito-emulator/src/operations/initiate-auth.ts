@@ -23,7 +23,7 @@ import {
   signInFactors,
   simulatedChallenge,
 } from './passwordless.js';
-import { refreshTokenAuth } from './tokens.js';
+import { refreshTokenAuth } from './token-operations.js';
 
 /** AuthFlowType of the API model. */
 const AUTH_FLOWS = [
