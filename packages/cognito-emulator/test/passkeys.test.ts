@@ -628,13 +628,8 @@ describe('sign-in', () => {
 
 describe('localhost relying party', () => {
   it('accepts http://localhost on any port and refuses 127.0.0.1', async () => {
-    await using local = await harness({ allowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN'] });
-    await local.sdk.send(
-      new SetUserPoolMfaConfigCommand({
-        UserPoolId: local.poolId,
-        WebAuthnConfiguration: { RelyingPartyId: 'localhost' },
-      }),
-    );
+    // createPasswordlessPool's webAuthn option: WEB_AUTHN added to the factors, the RP id set.
+    await using local = await harness({ webAuthn: { relyingPartyId: 'localhost' } });
     const email = newEmail();
     const session = await confirmedUser(local, email);
     const token = (await startSignIn(local, email, {}, ownClient(local), session)).AuthenticationResult
