@@ -1,4 +1,4 @@
-import { CONSOLE, problem } from './check.js';
+import { CONSOLE, problem } from './check-builders.js';
 import { shellQuote } from './commands.js';
 import type { Check } from './types.js';
 

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { type FileProfile, ProfilesFileError, parseProfile, readProfilesFile } from '@otpgate/profiles';
-import { diagnose } from './checks.js';
+import { diagnose } from './diagnose.js';
 import { formatReport } from './format.js';
 import type { ProfileToCheck } from './types.js';
 

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { type Emulator, startEmulator } from '@otpgate/cognito-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diagnose } from '../src/checks.js';
+import { diagnose } from '../src/diagnose.js';
 import { shellQuote } from '../src/commands.js';
 import { check, createPool, problems, sdkFor } from './helpers.js';
 

@@ -3,7 +3,7 @@ import {
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { problem } from './check.js';
+import { problem } from './check-builders.js';
 import { clientChecks, type DescribedClient } from './client-checks.js';
 import { describeFailure } from './describe-failure.js';
 import { type DescribedPool, poolChecks } from './pool-checks.js';
