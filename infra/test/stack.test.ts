@@ -209,6 +209,95 @@ describe('OtpgateStack with SMS, optional MFA and several frontends', () => {
   });
 });
 
+describe('OtpgateStack with passkeys', () => {
+  it('leaves passkeys off by default: no WEB_AUTHN, no relying party', () => {
+    const pool = Object.values(synth().findResources(POOL))[0]?.Properties ?? {};
+    expect(pool.Policies.SignInPolicy.AllowedFirstAuthFactors).not.toContain('WEB_AUTHN');
+    expect(pool.WebAuthnRelyingPartyID).toBeUndefined();
+    expect(pool.WebAuthnUserVerification).toBeUndefined();
+  });
+
+  it('adds WEB_AUTHN beside EMAIL_OTP with the relying-party id, user verification required by default', () => {
+    const template = synth({
+      passkeys: { relyingPartyId: 'shop.example' },
+      frontends: [
+        {
+          name: 'web',
+          allowedOrigins: ['https://www.shop.example'],
+          webAuthnOrigins: ['https://www.shop.example'],
+        },
+      ],
+    });
+    template.hasResourceProperties(POOL, {
+      UserPoolTier: 'ESSENTIALS',
+      Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN'] } },
+      WebAuthnRelyingPartyID: 'shop.example',
+      WebAuthnUserVerification: 'required',
+      MfaConfiguration: 'OFF',
+    });
+    // The app client is unchanged: USER_AUTH already carries passkey sign-in.
+    template.hasResourceProperties(CLIENT, {
+      ExplicitAuthFlows: ['ALLOW_USER_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+    });
+    const refs = physicalIds(template);
+    const outputs = Object.fromEntries(
+      Object.entries(template.findOutputs('*')).map(([key, output]) => [
+        key,
+        resolveOutput(output.Value, refs),
+      ]),
+    );
+    const file = profilesFromOutputs({ Otpgate: outputs }, { secrets: {} });
+    expect(file.profiles.web?.webAuthnOrigins).toEqual(['https://www.shop.example']);
+  });
+
+  it('takes preferred user verification, localhost for development, and optional MFA', () => {
+    synth({
+      passkeys: { relyingPartyId: 'localhost', userVerification: 'preferred' },
+      mfa: 'OPTIONAL',
+      frontends: [{ name: 'web', webAuthnOrigins: ['http://localhost:5173'] }],
+    }).hasResourceProperties(POOL, {
+      WebAuthnRelyingPartyID: 'localhost',
+      WebAuthnUserVerification: 'preferred',
+      MfaConfiguration: 'OPTIONAL',
+    });
+  });
+
+  it.each([
+    [
+      'a relying-party id with a scheme',
+      { relyingPartyId: 'https://shop.example' },
+      [],
+      /relyingPartyId must be a lowercase domain/,
+    ],
+    [
+      'a relying-party id that is a top-level domain',
+      { relyingPartyId: 'example' },
+      [],
+      /relyingPartyId must be/,
+    ],
+    [
+      'an origin on another domain',
+      { relyingPartyId: 'shop.example' },
+      ['https://shop.example.evil.test'],
+      /is not on shop.example/,
+    ],
+    [
+      'an http origin off localhost',
+      { relyingPartyId: 'shop.example' },
+      ['http://shop.example'],
+      /must be https/,
+    ],
+    ['webAuthnOrigins without passkeys', undefined, ['https://shop.example'], /need passkeys turned on/],
+  ])('refuses %s', (_, passkeys, origins, message) => {
+    expect(() =>
+      synth({
+        ...(passkeys && { passkeys: passkeys as { relyingPartyId: string } }),
+        frontends: [{ name: 'web', webAuthnOrigins: origins }],
+      }),
+    ).toThrow(message);
+  });
+});
+
 describe('OtpgateStack refuses props otpgate cannot work with', () => {
   // Validation runs before any resource is made, so these cost no synth.
   const cases: Array<[string, Partial<OtpgateStackProps>, RegExp]> = [
