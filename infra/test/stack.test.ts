@@ -35,12 +35,15 @@ function resolveOutput(value: unknown, refs: Record<string, string>): string {
   throw new Error(`cannot resolve ${JSON.stringify(value)}`);
 }
 
-/** Logical id -> a stand-in physical id: the pool id for the pool, `client-<name>` for each client. */
+/**
+ * Logical id -> a stand-in physical id: the pool id for the pool, `client_<name>` for each client (an app
+ * client id has letters, digits, `_` and `+` only, which the profiles reader checks).
+ */
 function physicalIds(template: Template): Record<string, string> {
   const refs: Record<string, string> = { 'AWS::Region': 'eu-west-1' };
   for (const id of Object.keys(template.findResources(POOL))) refs[id] = 'eu-west-1_Pool123';
   for (const [id, client] of Object.entries(template.findResources(CLIENT))) {
-    refs[id] = `client-${String(client.Properties.ClientName).replace('otpgate-', '')}`;
+    refs[id] = `client_${String(client.Properties.ClientName).replace('otpgate-', '').replace(/-/g, '_')}`;
   }
   return refs;
 }
@@ -182,7 +185,7 @@ describe('OtpgateStack with SMS, optional MFA and several frontends', () => {
         web: {
           region: 'eu-west-1',
           userPoolId: 'eu-west-1_Pool123',
-          clientId: 'client-web',
+          clientId: 'client_web',
           allowedOrigins: ['https://shop.example'],
           tokenDelivery: 'cookie',
           authSessionValiditySeconds: 600,
@@ -190,7 +193,7 @@ describe('OtpgateStack with SMS, optional MFA and several frontends', () => {
         'ios-app': {
           region: 'eu-west-1',
           userPoolId: 'eu-west-1_Pool123',
-          clientId: 'client-ios-app',
+          clientId: 'client_ios_app',
           clientSecret: 's3cret',
           allowedOrigins: [],
           tokenDelivery: 'body',
@@ -199,7 +202,7 @@ describe('OtpgateStack with SMS, optional MFA and several frontends', () => {
         kiosk: {
           region: 'eu-west-1',
           userPoolId: 'eu-west-1_Pool123',
-          clientId: 'client-kiosk',
+          clientId: 'client_kiosk',
           allowedOrigins: [],
           tokenDelivery: 'body',
           authSessionValiditySeconds: 600,
