@@ -46,7 +46,10 @@ function frontends(value: unknown): OtpgateFrontend[] {
     if (typeof entry !== 'object' || entry === null || typeof entry.name !== 'string') {
       throw new ContextError('frontends', `entry ${i} needs a "name"`);
     }
-    const { name, generateSecret, allowedOrigins, tokenDelivery, ...rest } = entry as Record<string, unknown>;
+    const { name, generateSecret, allowedOrigins, tokenDelivery, webAuthnOrigins, ...rest } = entry as Record<
+      string,
+      unknown
+    >;
     const unknown = Object.keys(rest)[0];
     if (unknown !== undefined)
       throw new ContextError('frontends', `entry ${i} has an unknown key "${unknown}"`);
@@ -56,8 +59,15 @@ function frontends(value: unknown): OtpgateFrontend[] {
     ) {
       throw new ContextError('frontends', `entry ${i}: allowedOrigins must be an array of strings`);
     }
+    if (
+      webAuthnOrigins !== undefined &&
+      !(Array.isArray(webAuthnOrigins) && webAuthnOrigins.every((o) => typeof o === 'string'))
+    ) {
+      throw new ContextError('frontends', `entry ${i}: webAuthnOrigins must be an array of strings`);
+    }
     return {
       name: name as string,
+      ...(webAuthnOrigins !== undefined && { webAuthnOrigins: webAuthnOrigins as string[] }),
       ...(generateSecret !== undefined && { generateSecret: flag('frontends', generateSecret) ?? false }),
       ...(allowedOrigins !== undefined && { allowedOrigins: allowedOrigins as string[] }),
       ...(tokenDelivery !== undefined && { tokenDelivery: tokenDelivery as TokenDelivery }),
@@ -76,6 +86,14 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
     throw new ContextError('sesFromAddress', 'is required: the verified SES address codes are sent from');
   }
   const minutes = get('authSessionValidityMinutes');
+  const relyingPartyId = text('passkeyRelyingPartyId', get('passkeyRelyingPartyId'));
+  const userVerification = text('passkeyUserVerification', get('passkeyUserVerification'));
+  if (userVerification !== undefined && relyingPartyId === undefined) {
+    throw new ContextError(
+      'passkeyUserVerification',
+      'needs passkeyRelyingPartyId (which turns passkeys on)',
+    );
+  }
   const mfa = text('mfa', get('mfa'));
   const optional = {
     sesFromName: text('sesFromName', get('sesFromName')),
@@ -86,6 +104,15 @@ export function propsFromContext(get: (key: string) => unknown): ContextProps {
     deletionProtection: flag('deletionProtection', get('deletionProtection')),
     authSessionValidityMinutes: minutes === undefined ? undefined : Number(minutes),
     mfa: mfa as OtpgateStackProps['mfa'],
+    passkeys:
+      relyingPartyId === undefined
+        ? undefined
+        : {
+            relyingPartyId,
+            ...(userVerification !== undefined && {
+              userVerification: userVerification as 'required' | 'preferred',
+            }),
+          },
   };
   return {
     stackName: text('stackName', get('stackName')) ?? 'Otpgate',

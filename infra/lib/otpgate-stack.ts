@@ -3,6 +3,7 @@ import {
   AccountRecovery,
   FeaturePlan,
   Mfa,
+  PasskeyUserVerification,
   UserPool,
   type UserPoolClient,
   UserPoolEmail,
@@ -29,6 +30,24 @@ export interface OtpgateFrontend {
   readonly allowedOrigins?: readonly string[];
   /** @default 'body' */
   readonly tokenDelivery?: TokenDelivery;
+  /**
+   * Browser origins this frontend offers passkeys on (the gateway profile's `webAuthnOrigins`). Each must
+   * be https (or http on localhost) on the relying-party id or a subdomain of it. Needs `passkeys`.
+   * @default []
+   */
+  readonly webAuthnOrigins?: readonly string[];
+}
+
+/** Passkey (WEB_AUTHN) sign-in for the pool. */
+export interface OtpgatePasskeys {
+  /**
+   * The relying-party id: the domain the frontends' pages are on (`shop.example` serves
+   * `https://shop.example` and `https://www.shop.example`), or `localhost` for development. Changing it
+   * later makes every user register their passkeys again.
+   */
+  readonly relyingPartyId: string;
+  /** `required`: a PIN or biometric on every use; `preferred`: presence may do. @default 'required' */
+  readonly userVerification?: 'required' | 'preferred';
 }
 
 export interface OtpgateStackProps extends StackProps {
@@ -57,6 +76,11 @@ export interface OtpgateStackProps extends StackProps {
    * Required MFA is refused: passwordless first factors cannot work with it. @default 'OFF'
    */
   readonly mfa?: 'OFF' | 'OPTIONAL';
+  /**
+   * Turn passkeys on: WEB_AUTHN joins the first factors (beside EMAIL_OTP), with this relying-party id
+   * and user verification. @default off
+   */
+  readonly passkeys?: OtpgatePasskeys;
   /** @default 'otpgate' */
   readonly userPoolName?: string;
   /** Refuse to delete the pool through the API or CloudFormation. @default true */
@@ -84,6 +108,64 @@ export function profileOutputKey(name: string): string {
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join('');
   return `${PROFILE_OUTPUT_PREFIX}${pascal}`;
+}
+
+/** A domain name of letters, digits and hyphens: what a relying-party id can be. */
+const DOMAIN = /^(?=.{1,127}$)[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*$/;
+
+/** Why a browser on `origin` cannot use passkeys of `rpId`, or undefined when it can. */
+export function webAuthnOriginProblem(origin: string, rpId: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return 'is not an origin';
+  }
+  if (url.origin !== origin)
+    return 'is not an origin like "https://shop.example" (no path or trailing slash)';
+  const host = url.hostname;
+  if (host !== rpId && !host.endsWith(`.${rpId}`)) return `is not on ${rpId} or a subdomain of it`;
+  if (url.protocol !== 'https:' && host !== 'localhost')
+    return 'must be https (browsers allow http only on localhost)';
+  return undefined;
+}
+
+function validatePasskeys(props: OtpgateStackProps): void {
+  const passkeys = props.passkeys;
+  if (!passkeys) {
+    const named = props.frontends.find((f) => (f.webAuthnOrigins ?? []).length > 0);
+    if (named) {
+      throw new OtpgateStackPropsError(
+        'frontends',
+        `"${named.name}": webAuthnOrigins need passkeys turned on (the passkeys prop)`,
+      );
+    }
+    return;
+  }
+  const rpId = passkeys.relyingPartyId;
+  if (!DOMAIN.test(rpId) || (!rpId.includes('.') && rpId !== 'localhost')) {
+    throw new OtpgateStackPropsError(
+      'passkeys.relyingPartyId',
+      `must be a lowercase domain name like "shop.example" (no scheme, port or path) or "localhost", got "${rpId}"`,
+    );
+  }
+  const verification = passkeys.userVerification;
+  if (verification !== undefined && verification !== 'required' && verification !== 'preferred') {
+    throw new OtpgateStackPropsError(
+      'passkeys.userVerification',
+      `must be "required" or "preferred", got "${String(verification)}"`,
+    );
+  }
+  for (const frontend of props.frontends) {
+    for (const origin of frontend.webAuthnOrigins ?? []) {
+      const problem = webAuthnOriginProblem(origin, rpId);
+      if (problem)
+        throw new OtpgateStackPropsError(
+          'frontends',
+          `"${frontend.name}": webAuthnOrigins "${origin}" ${problem}`,
+        );
+    }
+  }
 }
 
 function validate(props: OtpgateStackProps): void {
@@ -161,6 +243,8 @@ export class OtpgateStack extends Stack {
   constructor(scope: Construct, id: string, props: OtpgateStackProps) {
     super(scope, id, props);
     validate(props);
+    validatePasskeys(props);
+    const passkeys = props.passkeys;
     const enableSms = props.enableSms ?? false;
     const mfaOptional = props.mfa === 'OPTIONAL';
     const sessionMinutes = props.authSessionValidityMinutes ?? 5;
@@ -176,7 +260,23 @@ export class OtpgateStack extends Stack {
       signInCaseSensitive: false,
       // Email only, even with SMS on: with both auto-verified, Cognito sends the sign-up code by SMS.
       autoVerify: { email: true, phone: false },
-      signInPolicy: { allowedFirstAuthFactors: { password: true, emailOtp: true, smsOtp: enableSms } },
+      signInPolicy: {
+        allowedFirstAuthFactors: {
+          password: true,
+          emailOtp: true,
+          smsOtp: enableSms,
+          passkey: passkeys !== undefined,
+        },
+      },
+      // Passkeys: the relying party is the frontends' domain (a "third-party domain" to Cognito), not a
+      // Cognito domain, because the gateway's pages run the WebAuthn ceremonies.
+      ...(passkeys && {
+        passkeyRelyingPartyId: passkeys.relyingPartyId,
+        passkeyUserVerification:
+          passkeys.userVerification === 'preferred'
+            ? PasskeyUserVerification.PREFERRED
+            : PasskeyUserVerification.REQUIRED,
+      }),
       mfa: mfaOptional ? Mfa.OPTIONAL : Mfa.OFF,
       // TOTP only: SMS MFA would need the SNS role even when SMS sign-in is off.
       ...(mfaOptional && { mfaSecondFactor: { sms: false, otp: true } }),
@@ -223,6 +323,7 @@ export class OtpgateStack extends Stack {
           allowedOrigins: frontend.allowedOrigins ?? [],
           tokenDelivery: frontend.tokenDelivery ?? 'body',
           authSessionValiditySeconds: sessionMinutes * 60,
+          ...(passkeys && { webAuthnOrigins: frontend.webAuthnOrigins ?? [] }),
         }),
       });
     }

@@ -10,6 +10,8 @@ export interface GatewayProfile {
   allowedOrigins: string[];
   tokenDelivery: 'body' | 'cookie';
   authSessionValiditySeconds: number;
+  /** Browser origins that offer passkeys; written only for stacks with passkeys on. */
+  webAuthnOrigins?: string[];
   /** Keys written by hand (limits, onExistingUser, ...) survive a rewrite. */
   [key: string]: unknown;
 }
@@ -39,6 +41,7 @@ interface ProfileOutput {
   allowedOrigins: string[];
   tokenDelivery: 'body' | 'cookie';
   authSessionValiditySeconds: number;
+  webAuthnOrigins?: string[];
 }
 
 function parseOutput(key: string, value: unknown): ProfileOutput {

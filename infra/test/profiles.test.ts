@@ -149,6 +149,24 @@ describe('propsFromContext', () => {
     });
   });
 
+  it('turns passkeys on with passkeyRelyingPartyId, and reads frontends’ webAuthnOrigins', () => {
+    expect(
+      from({
+        sesFromAddress: 'no-reply@shop.example',
+        frontends: '[{"name":"web","webAuthnOrigins":["https://shop.example"]}]',
+        passkeyRelyingPartyId: 'shop.example',
+        passkeyUserVerification: 'preferred',
+      }),
+    ).toMatchObject({
+      frontends: [{ name: 'web', webAuthnOrigins: ['https://shop.example'] }],
+      passkeys: { relyingPartyId: 'shop.example', userVerification: 'preferred' },
+    });
+    expect(from({ sesFromAddress: 'a@b.example', frontends: ['web'] })).not.toHaveProperty('passkeys');
+    expect(() =>
+      from({ sesFromAddress: 'a@b.example', frontends: ['web'], passkeyUserVerification: 'required' }),
+    ).toThrow(/context "passkeyUserVerification" needs passkeyRelyingPartyId/);
+  });
+
   it('names the missing or malformed key', () => {
     expect(() => from({ frontends: ['web'] })).toThrow(/context "sesFromAddress" is required/);
     expect(() => from({ sesFromAddress: 'a@b.example' })).toThrow(/context "frontends" is required/);

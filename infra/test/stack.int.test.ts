@@ -35,12 +35,15 @@ function resolveOutput(value: unknown, refs: Record<string, string>): string {
   throw new Error(`cannot resolve ${JSON.stringify(value)}`);
 }
 
-/** Logical id -> a stand-in physical id: the pool id for the pool, `client-<name>` for each client. */
+/**
+ * Logical id -> a stand-in physical id: the pool id for the pool, `client_<name>` for each client (an app
+ * client id has letters, digits, `_` and `+` only, which the profiles reader checks).
+ */
 function physicalIds(template: Template): Record<string, string> {
   const refs: Record<string, string> = { 'AWS::Region': 'eu-west-1' };
   for (const id of Object.keys(template.findResources(POOL))) refs[id] = 'eu-west-1_Pool123';
   for (const [id, client] of Object.entries(template.findResources(CLIENT))) {
-    refs[id] = `client-${String(client.Properties.ClientName).replace('otpgate-', '')}`;
+    refs[id] = `client_${String(client.Properties.ClientName).replace('otpgate-', '').replace(/-/g, '_')}`;
   }
   return refs;
 }
@@ -182,7 +185,7 @@ describe('OtpgateStack with SMS, optional MFA and several frontends', () => {
         web: {
           region: 'eu-west-1',
           userPoolId: 'eu-west-1_Pool123',
-          clientId: 'client-web',
+          clientId: 'client_web',
           allowedOrigins: ['https://shop.example'],
           tokenDelivery: 'cookie',
           authSessionValiditySeconds: 600,
@@ -190,7 +193,7 @@ describe('OtpgateStack with SMS, optional MFA and several frontends', () => {
         'ios-app': {
           region: 'eu-west-1',
           userPoolId: 'eu-west-1_Pool123',
-          clientId: 'client-ios-app',
+          clientId: 'client_ios_app',
           clientSecret: 's3cret',
           allowedOrigins: [],
           tokenDelivery: 'body',
@@ -199,13 +202,102 @@ describe('OtpgateStack with SMS, optional MFA and several frontends', () => {
         kiosk: {
           region: 'eu-west-1',
           userPoolId: 'eu-west-1_Pool123',
-          clientId: 'client-kiosk',
+          clientId: 'client_kiosk',
           allowedOrigins: [],
           tokenDelivery: 'body',
           authSessionValiditySeconds: 600,
         },
       },
     });
+  });
+});
+
+describe('OtpgateStack with passkeys', () => {
+  it('leaves passkeys off by default: no WEB_AUTHN, no relying party', () => {
+    const pool = Object.values(synth().findResources(POOL))[0]?.Properties ?? {};
+    expect(pool.Policies.SignInPolicy.AllowedFirstAuthFactors).not.toContain('WEB_AUTHN');
+    expect(pool.WebAuthnRelyingPartyID).toBeUndefined();
+    expect(pool.WebAuthnUserVerification).toBeUndefined();
+  });
+
+  it('adds WEB_AUTHN beside EMAIL_OTP with the relying-party id, user verification required by default', () => {
+    const template = synth({
+      passkeys: { relyingPartyId: 'shop.example' },
+      frontends: [
+        {
+          name: 'web',
+          allowedOrigins: ['https://www.shop.example'],
+          webAuthnOrigins: ['https://www.shop.example'],
+        },
+      ],
+    });
+    template.hasResourceProperties(POOL, {
+      UserPoolTier: 'ESSENTIALS',
+      Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN'] } },
+      WebAuthnRelyingPartyID: 'shop.example',
+      WebAuthnUserVerification: 'required',
+      MfaConfiguration: 'OFF',
+    });
+    // The app client is unchanged: USER_AUTH already carries passkey sign-in.
+    template.hasResourceProperties(CLIENT, {
+      ExplicitAuthFlows: ['ALLOW_USER_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+    });
+    const refs = physicalIds(template);
+    const outputs = Object.fromEntries(
+      Object.entries(template.findOutputs('*')).map(([key, output]) => [
+        key,
+        resolveOutput(output.Value, refs),
+      ]),
+    );
+    const file = profilesFromOutputs({ Otpgate: outputs }, { secrets: {} });
+    expect(file.profiles.web?.webAuthnOrigins).toEqual(['https://www.shop.example']);
+  });
+
+  it('takes preferred user verification, localhost for development, and optional MFA', () => {
+    synth({
+      passkeys: { relyingPartyId: 'localhost', userVerification: 'preferred' },
+      mfa: 'OPTIONAL',
+      frontends: [{ name: 'web', webAuthnOrigins: ['http://localhost:5173'] }],
+    }).hasResourceProperties(POOL, {
+      WebAuthnRelyingPartyID: 'localhost',
+      WebAuthnUserVerification: 'preferred',
+      MfaConfiguration: 'OPTIONAL',
+    });
+  });
+
+  it.each([
+    [
+      'a relying-party id with a scheme',
+      { relyingPartyId: 'https://shop.example' },
+      [],
+      /relyingPartyId must be a lowercase domain/,
+    ],
+    [
+      'a relying-party id that is a top-level domain',
+      { relyingPartyId: 'example' },
+      [],
+      /relyingPartyId must be/,
+    ],
+    [
+      'an origin on another domain',
+      { relyingPartyId: 'shop.example' },
+      ['https://shop.example.evil.test'],
+      /is not on shop.example/,
+    ],
+    [
+      'an http origin off localhost',
+      { relyingPartyId: 'shop.example' },
+      ['http://shop.example'],
+      /must be https/,
+    ],
+    ['webAuthnOrigins without passkeys', undefined, ['https://shop.example'], /need passkeys turned on/],
+  ])('refuses %s', (_, passkeys, origins, message) => {
+    expect(() =>
+      synth({
+        ...(passkeys && { passkeys: passkeys as { relyingPartyId: string } }),
+        frontends: [{ name: 'web', webAuthnOrigins: origins }],
+      }),
+    ).toThrow(message);
   });
 });
 

@@ -1,3 +1,5 @@
+import type { AuthenticationResponseJSON, CredentialRequestOptionsJSON } from './webauthn.js';
+
 /**
  * The contract's types (docs/API.md section 1) as a frontend holds them. Typed by hand; `documents.test.ts`
  * checks the documents that produce them against the gateway's committed `schema.graphql`.
@@ -6,11 +8,12 @@
 export type DeliveryMedium = 'EMAIL' | 'SMS';
 export type OtpChannel = 'EMAIL' | 'SMS';
 
-/** The four steps, as a list too (the schema test compares it with the `AuthNextStep` enum). */
+/** The steps, as a list too (the schema test compares it with the `AuthNextStep` enum). */
 export const AUTH_NEXT_STEPS = [
   'CONFIRM_SIGN_UP',
   'CONFIRM_SIGN_IN_WITH_EMAIL_CODE',
   'CONFIRM_SIGN_IN_WITH_SMS_CODE',
+  'CONFIRM_SIGN_IN_WITH_PASSKEY',
   'DONE',
 ] as const;
 
@@ -18,7 +21,10 @@ export const AUTH_NEXT_STEPS = [
 export type AuthNextStep = (typeof AUTH_NEXT_STEPS)[number];
 
 /** The steps that wait for a code. */
-export type CodeStep = Exclude<AuthNextStep, 'DONE'>;
+export type CodeStep = Exclude<AuthNextStep, 'DONE' | 'CONFIRM_SIGN_IN_WITH_PASSKEY'>;
+
+/** How `startSignIn` signs the user in. @default the channel's code */
+export type SignInMethod = 'EMAIL_CODE' | 'SMS_CODE' | 'PASSKEY';
 
 export interface CodeDelivery {
   medium: DeliveryMedium;
@@ -46,6 +52,38 @@ export interface AuthTokens {
   /** Lifetime of the access and ID tokens, seconds. */
   expiresIn: number;
   tokenType: string;
+}
+
+/** The challenge of CONFIRM_SIGN_IN_WITH_PASSKEY: no code is sent, the browser signs instead. */
+export interface PasskeyChallenge {
+  /** Opaque; pass it to `verifyPasskey`. Never log it. */
+  handle: string;
+  delivery: null;
+  /** Not meaningful for a passkey. */
+  codeLength: number;
+  /** After this the handle is gone: start again. */
+  expiresAt: Date;
+  resendAvailableAt: Date;
+  /** For `getPasskey` (navigator.credentials.get). */
+  credentialRequestOptions: CredentialRequestOptionsJSON;
+}
+
+/** What `startSignIn({ method: 'PASSKEY' })` answers, for every address (no account leaks). */
+export interface PasskeySignInStep {
+  nextStep: 'CONFIRM_SIGN_IN_WITH_PASSKEY';
+  challenge: PasskeyChallenge;
+  tokens: null;
+}
+
+/** A registered passkey of the signed-in user. */
+export interface Passkey {
+  /** The credential id (base64url). */
+  id: string;
+  /** Friendly name, e.g. "Platform passkey". */
+  name: string;
+  createdAt: Date;
+  /** `platform` or `cross-platform`; null when the authenticator did not say. */
+  attachment: string | null;
 }
 
 /**
@@ -78,8 +116,19 @@ export interface ConfirmSignUpInput {
 
 /** Exactly one of `email` and `phoneNumber`. */
 export type StartSignInInput =
-  | { email: string; phoneNumber?: never; channel?: OtpChannel }
-  | { phoneNumber: string; email?: never; channel?: OtpChannel };
+  | { email: string; phoneNumber?: never; channel?: OtpChannel; method?: 'EMAIL_CODE' | 'SMS_CODE' }
+  | { phoneNumber: string; email?: never; channel?: OtpChannel; method?: 'EMAIL_CODE' | 'SMS_CODE' };
+
+/** Passkey sign-in: the identifier is still needed (Cognito has no usernameless sign-in). */
+export type StartPasskeySignInInput =
+  | { email: string; phoneNumber?: never; method: 'PASSKEY' }
+  | { phoneNumber: string; email?: never; method: 'PASSKEY' };
+
+export interface VerifyPasskeyInput {
+  handle: string;
+  /** From `getPasskey`. */
+  credential: AuthenticationResponseJSON;
+}
 
 export interface VerifyOtpInput {
   handle: string;

@@ -35,13 +35,17 @@ A local Amazon Cognito user-pool API with passwordless sign-in, for the AWS SDK 
   --host <addr>              interface to listen on (default 127.0.0.1)
   --region <name>            region in pool ids (default us-east-1)
   --config <pool.json>       pool and client settings: {poolName, clientName, generateSecret,
-                             authSessionValidity, preventUserExistenceErrors, allowedFirstAuthFactors}
+                             authSessionValidity, preventUserExistenceErrors, allowedFirstAuthFactors,
+                             webAuthn}
   --pool-name <name>         \\
   --client-name <name>        |
   --secret                    | override the config file; the default is a passwordless pool
   --session-validity <min>    | (EMAIL_OTP and SMS_OTP, ALLOW_USER_AUTH, 3-minute sessions,
   --prevent-user-existence-errors ENABLED|LEGACY  | PreventUserExistenceErrors ENABLED)
   --factors <A,B,...>        /  first factors, e.g. PASSWORD,EMAIL_OTP
+  --passkey-rp-id <id>       turn passkeys on: WEB_AUTHN joins the factors, with this relying-party
+                             id (e.g. localhost); config file: webAuthn {relyingPartyId, userVerification}
+  --passkey-user-verification required|preferred   (default preferred)
   --no-pool                  start with no pool at all
   --quota <Category=n>       requests per second, e.g. UserAuthentication=120 (repeatable)
   --behaviour <key=value>    an undocumented-Cognito choice, e.g. wrongCodesPerSession=5 (repeatable)
@@ -71,7 +75,23 @@ const CONFIG_KEYS = [
   'authSessionValidity',
   'preventUserExistenceErrors',
   'allowedFirstAuthFactors',
+  'webAuthn',
 ] as const;
+
+function userVerification(value: unknown, where: string): 'required' | 'preferred' {
+  if (value === 'required' || value === 'preferred') return value;
+  throw new UsageError(`${where} must be required or preferred, got ${JSON.stringify(value)}.`);
+}
+
+/** A relying-party id: a host name, no scheme or port. */
+function relyingPartyId(value: unknown, where: string): string {
+  if (typeof value !== 'string' || !/^[a-z0-9.-]{1,127}$/i.test(value)) {
+    throw new UsageError(
+      `${where} must be a host name like localhost or shop.example, got ${JSON.stringify(value)}.`,
+    );
+  }
+  return value;
+}
 
 function integer(text: string, what: string, min: number, max: number): number {
   const value = /^\d+$/.test(text.trim()) ? Number(text) : Number.NaN;
@@ -154,6 +174,17 @@ export function readPoolConfig(path: string, read: (path: string) => string): Pa
   if (config.allowedFirstAuthFactors !== undefined) {
     pool.allowedFirstAuthFactors = factors(config.allowedFirstAuthFactors, where('allowedFirstAuthFactors'));
   }
+  if (config.webAuthn !== undefined) {
+    const webAuthn = config.webAuthn as Record<string, unknown> | null;
+    if (typeof webAuthn !== 'object' || webAuthn === null)
+      throw new UsageError(`${where('webAuthn')} must be an object.`);
+    pool.webAuthn = {
+      relyingPartyId: relyingPartyId(webAuthn.relyingPartyId, where('webAuthn.relyingPartyId')),
+      ...(webAuthn.userVerification !== undefined && {
+        userVerification: userVerification(webAuthn.userVerification, where('webAuthn.userVerification')),
+      }),
+    };
+  }
   return pool;
 }
 
@@ -167,6 +198,13 @@ function behaviourEntry(text: string): Partial<EmulatorBehaviour> {
   }
   const name = key as keyof EmulatorBehaviour;
   const current = DEFAULT_BEHAVIOUR[name];
+  if (Array.isArray(current))
+    return {
+      [name]: raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    };
   if (typeof current === 'number') return { [name]: integer(raw, `--behaviour ${key}`, 0, 10 * 365 * 86400) };
   if (typeof current === 'boolean') {
     if (raw !== 'true' && raw !== 'false') throw new UsageError(`--behaviour ${key} must be true or false.`);
@@ -219,6 +257,16 @@ export function parseCliArgs(
     );
   }
   if (values.factors !== undefined) pool.allowedFirstAuthFactors = factors(values.factors, '--factors');
+  if (values['passkey-rp-id'] !== undefined) {
+    pool.webAuthn = { relyingPartyId: relyingPartyId(values['passkey-rp-id'], '--passkey-rp-id') };
+  }
+  if (values['passkey-user-verification'] !== undefined) {
+    if (!pool.webAuthn) throw new UsageError('--passkey-user-verification needs --passkey-rp-id.');
+    pool.webAuthn = {
+      ...pool.webAuthn,
+      userVerification: userVerification(values['passkey-user-verification'], '--passkey-user-verification'),
+    };
+  }
   if (values['no-pool']) {
     if (values.config !== undefined || Object.keys(pool).length > 0) {
       throw new UsageError('--no-pool cannot be combined with --config or pool settings.');
@@ -277,6 +325,8 @@ function parse(argv: readonly string[]) {
       'session-validity': { type: 'string' },
       'prevent-user-existence-errors': { type: 'string' },
       factors: { type: 'string' },
+      'passkey-rp-id': { type: 'string' },
+      'passkey-user-verification': { type: 'string' },
       'no-pool': { type: 'boolean' },
       quota: { type: 'string', multiple: true },
       behaviour: { type: 'string', multiple: true },

@@ -5,7 +5,7 @@ import { type OperationContext, operations } from './operations/index.js';
 import type { QuotaCategory } from './quotas.js';
 import { createEmulatorServer } from './server.js';
 import { type DevMessage, type EmulatorBehaviour, EmulatorState } from './state.js';
-import { createTokenService } from './tokens.js';
+import { createTokenService } from './token-service.js';
 
 export interface EmulatorOptions {
   /** TCP port; 0 picks a free one. @default 0 */
@@ -35,6 +35,11 @@ export interface PasswordlessPoolOptions {
   preventUserExistenceErrors?: 'ENABLED' | 'LEGACY';
   /** @default ['PASSWORD', 'EMAIL_OTP', 'SMS_OTP'] */
   allowedFirstAuthFactors?: Array<'PASSWORD' | 'EMAIL_OTP' | 'SMS_OTP' | 'WEB_AUTHN'>;
+  /**
+   * Turns passkeys on: WEB_AUTHN joins the first factors and SetUserPoolMfaConfig sets the
+   * relying-party id (`localhost` for local development) and user verification. @default off
+   */
+  webAuthn?: { relyingPartyId: string; userVerification?: 'required' | 'preferred' };
 }
 
 export interface PasswordlessPool {
@@ -122,13 +127,15 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     clock,
     state,
     async createPasswordlessPool(pool = {}) {
+      const factors = [...(pool.allowedFirstAuthFactors ?? ['PASSWORD', 'EMAIL_OTP', 'SMS_OTP'])];
+      if (pool.webAuthn && !factors.includes('WEB_AUTHN')) factors.push('WEB_AUTHN');
       const created = await call('CreateUserPool', {
         PoolName: pool.poolName ?? 'otpgate-local',
         UserPoolTier: 'ESSENTIALS',
         MfaConfiguration: 'OFF',
         Policies: {
           SignInPolicy: {
-            AllowedFirstAuthFactors: pool.allowedFirstAuthFactors ?? ['PASSWORD', 'EMAIL_OTP', 'SMS_OTP'],
+            AllowedFirstAuthFactors: factors,
           },
         },
         UsernameAttributes: ['email', 'phone_number'],
@@ -136,6 +143,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
         UsernameConfiguration: { CaseSensitive: false },
       });
       const userPoolId = String(created.UserPool?.Id);
+      if (pool.webAuthn) {
+        await call('SetUserPoolMfaConfig', {
+          UserPoolId: userPoolId,
+          MfaConfiguration: 'OFF',
+          WebAuthnConfiguration: {
+            RelyingPartyId: pool.webAuthn.relyingPartyId,
+            UserVerification: pool.webAuthn.userVerification ?? 'preferred',
+          },
+        });
+      }
       const client = await call('CreateUserPoolClient', {
         UserPoolId: userPoolId,
         ClientName: pool.clientName ?? 'otpgate-local-client',

@@ -7,6 +7,44 @@ export type FirstAuthFactor = 'PASSWORD' | 'EMAIL_OTP' | 'SMS_OTP' | 'WEB_AUTHN'
 export type MfaConfiguration = 'OFF' | 'ON' | 'OPTIONAL';
 export type OtpChallenge = 'EMAIL_OTP' | 'SMS_OTP';
 export type TokenUnit = 'seconds' | 'minutes' | 'hours' | 'days';
+export type UserVerification = 'required' | 'preferred';
+export type WebAuthnFactorConfiguration = 'SINGLE_FACTOR' | 'MULTI_FACTOR_WITH_USER_VERIFICATION';
+
+/** SetUserPoolMfaConfig's WebAuthnConfiguration, as stored. */
+export interface WebAuthnConfiguration {
+  /** Absent: no relying-party id (the emulator has no pool domains to fall back on). */
+  relyingPartyId?: string;
+  userVerification: UserVerification;
+  factorConfiguration: WebAuthnFactorConfiguration;
+}
+
+/** A registered passkey. */
+export interface StoredPasskey {
+  /** base64url credential id, as the authenticator made it. */
+  credentialId: string;
+  /** COSE public key bytes. */
+  publicKey: Uint8Array;
+  /** COSE algorithm: -7 (ES256) or -257 (RS256). */
+  algorithm: number;
+  counter: number;
+  transports: string[];
+  attachment?: 'platform' | 'cross-platform';
+  relyingPartyId: string;
+  friendlyName: string;
+  createdAt: number;
+  /** Registration order in the user's list; ListWebAuthnCredentials pages by it. */
+  seq: number;
+}
+
+/** The challenge of the latest StartWebAuthnRegistration, waiting for CompleteWebAuthnRegistration. */
+export interface PendingRegistration {
+  /** base64url of the 16 challenge bytes. */
+  challenge: string;
+  /** The app client of the access token given to Start. */
+  clientId: string;
+  relyingPartyId: string;
+  expiresAt: number;
+}
 
 /** Behaviours docs/COGNITO.md marks [I]: AWS documents none of them, so each one is a pool setting. */
 export interface EmulatorBehaviour {
@@ -49,6 +87,19 @@ export interface EmulatorBehaviour {
    * @default 'sign-up'
    */
   autoSignInWindowFrom: 'sign-up' | 'confirmation';
+  /**
+   * Life of a StartWebAuthnRegistration challenge, in seconds; Cognito does not say how long it is.
+   * Only the latest challenge of a user is kept: a new Start replaces the one before.
+   * @default 300
+   */
+  webAuthnRegistrationSeconds: number;
+  /**
+   * Origins accepted for passkeys besides those derived from the relying-party id (`https://<rpId>`,
+   * `https://<subdomain>.<rpId>`, any port, and `http://localhost:<port>` when the id is `localhost`):
+   * exact strings, e.g. `android:apk-key-hash:...` for a native app.
+   * @default []
+   */
+  webAuthnExtraOrigins: string[];
 }
 
 export const DEFAULT_BEHAVIOUR: EmulatorBehaviour = {
@@ -60,6 +111,8 @@ export const DEFAULT_BEHAVIOUR: EmulatorBehaviour = {
   confirmationCodeValiditySeconds: 24 * 3600,
   mfaRestriction: 'error',
   autoSignInWindowFrom: 'sign-up',
+  webAuthnRegistrationSeconds: 300,
+  webAuthnExtraOrigins: [],
 };
 
 export interface TokenValidity {
@@ -114,6 +167,11 @@ export interface PoolUser {
    * Absent means no password.
    */
   hasPassword?: boolean;
+  /** Registered passkeys, oldest first. */
+  passkeys?: StoredPasskey[];
+  /** Counter for `StoredPasskey.seq`. */
+  passkeySeq?: number;
+  pendingRegistration?: PendingRegistration;
 }
 
 export interface UserPool {
@@ -123,6 +181,8 @@ export interface UserPool {
   region: string;
   featurePlan: FeaturePlan;
   mfaConfiguration: MfaConfiguration;
+  /** Set by SetUserPoolMfaConfig; absent until then. */
+  webAuthn?: WebAuthnConfiguration;
   allowedFirstAuthFactors: FirstAuthFactor[];
   usernameCaseSensitive: boolean;
   usernameAttributes: Array<'email' | 'phone_number'>;
@@ -173,9 +233,11 @@ export type AuthSession =
       userPoolId: string;
       clientId: string;
       username: string;
-      challenge: OtpChallenge | 'SELECT_CHALLENGE';
-      availableChallenges: OtpChallenge[];
+      challenge: OtpChallenge | 'SELECT_CHALLENGE' | 'WEB_AUTHN';
+      availableChallenges: string[];
       code?: string;
+      /** WEB_AUTHN: the base64url challenge of CREDENTIAL_REQUEST_OPTIONS, and the RP id it was for. */
+      webAuthn?: { challenge: string; relyingPartyId: string };
       wrongCodes: number;
       fake: boolean;
       expiresAt: number;

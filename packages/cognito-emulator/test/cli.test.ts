@@ -65,6 +65,24 @@ describe('cognito-emulator command line', () => {
     expect(parseCliArgs(['--no-pool']).pool).toBe(false);
   });
 
+  it('--passkey-rp-id turns passkeys on; webAuthnExtraOrigins takes a comma-separated list', () => {
+    expect(
+      parseCliArgs(['--passkey-rp-id', 'localhost', '--passkey-user-verification', 'required']).pool,
+    ).toEqual({ webAuthn: { relyingPartyId: 'localhost', userVerification: 'required' } });
+    expect(
+      parseCliArgs(['--config', 'p.json'], {}, () => '{"webAuthn":{"relyingPartyId":"shop.example"}}').pool,
+    ).toEqual({ webAuthn: { relyingPartyId: 'shop.example' } });
+    expect(
+      parseCliArgs(['--behaviour', 'webAuthnExtraOrigins=android:apk-key-hash:abc, https://x.example'])
+        .behaviour,
+    ).toEqual({ webAuthnExtraOrigins: ['android:apk-key-hash:abc', 'https://x.example'] });
+    expect(() => parseCliArgs(['--passkey-user-verification', 'required'])).toThrow(/needs --passkey-rp-id/);
+    expect(() => parseCliArgs(['--passkey-rp-id', 'https://shop.example'])).toThrow(/host name/);
+    expect(() =>
+      parseCliArgs(['--passkey-rp-id', 'localhost', '--passkey-user-verification', 'discouraged']),
+    ).toThrow(/required or preferred/);
+  });
+
   it('--quota and --behaviour are typed and checked', () => {
     const options = parseCliArgs([
       '--quota',

@@ -5,7 +5,7 @@ import { ManualClock } from '../src/clock.js';
 import type { OperationContext } from '../src/operations/context.js';
 import { createUserPool, createUserPoolClient } from '../src/operations/pool-admin.js';
 import { EmulatorState, type PoolUser, type UserPool } from '../src/state.js';
-import { createTokenService } from '../src/tokens.js';
+import { createTokenService } from '../src/token-service.js';
 
 const HOUR = 3600 * 1000;
 

@@ -1,5 +1,5 @@
 import type { ExplicitAuthFlowsType, UserPoolClientType } from '@aws-sdk/client-cognito-identity-provider';
-import { CONSOLE, pass, problem } from './check.js';
+import { CONSOLE, pass, problem } from './check-builders.js';
 import { readSecretCommand, updateUserPoolClientCommand } from './commands.js';
 import type { Check, ProfileToCheck } from './types.js';
 

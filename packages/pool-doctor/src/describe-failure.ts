@@ -1,4 +1,4 @@
-import { CONSOLE, problem } from './check.js';
+import { CONSOLE, problem } from './check-builders.js';
 import { shellQuote } from './commands.js';
 import type { Check } from './types.js';
 
@@ -29,7 +29,7 @@ const NETWORK_CODES = new Set([
 /** A Describe* call that failed, as a fail check naming the cause and its fix. */
 export function describeFailure(
   id: string,
-  operation: 'DescribeUserPool' | 'DescribeUserPoolClient',
+  operation: 'DescribeUserPool' | 'DescribeUserPoolClient' | 'GetUserPoolMfaConfig',
   target: { userPoolId: string; clientId?: string; region: string },
   error: unknown,
 ): Check {

@@ -1,4 +1,4 @@
-export { diagnose } from './checks.js';
+export { diagnose } from './diagnose.js';
 export { formatReport, summarizeReport } from './format.js';
 export type {
   Check,

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { type FileProfile, ProfilesFileError, parseProfile, readProfilesFile } from '@otpgate/profiles';
-import { diagnose } from './checks.js';
+import { diagnose } from './diagnose.js';
 import { formatReport } from './format.js';
 import type { ProfileToCheck } from './types.js';
 
@@ -20,7 +20,8 @@ console path and the AWS CLI command that fixes each problem. Exit status: 0 whe
   --json             print the report as JSON instead of text
 
 AWS credentials and region come from the usual AWS SDK chain (AWS_PROFILE, AWS_ACCESS_KEY_ID, ...).
-Needs cognito-idp:DescribeUserPool and cognito-idp:DescribeUserPoolClient.
+Needs cognito-idp:DescribeUserPool and cognito-idp:DescribeUserPoolClient, and
+cognito-idp:GetUserPoolMfaConfig for pools with passkeys (WEB_AUTHN, or a profile's webAuthnOrigins).
 `;
 
 export class UsageError extends Error {
@@ -47,6 +48,7 @@ function toCheck(profile: FileProfile): ProfileToCheck {
     region: profile.region,
     authSessionValiditySeconds: profile.authSessionValiditySeconds,
     ...(profile.clientSecret !== undefined && { clientSecret: profile.clientSecret }),
+    ...(profile.webAuthnOrigins.length > 0 && { webAuthnOrigins: profile.webAuthnOrigins }),
   };
 }
 

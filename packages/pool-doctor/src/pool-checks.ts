@@ -1,5 +1,5 @@
 import type { UpdateUserPoolRequest, UserPoolType } from '@aws-sdk/client-cognito-identity-provider';
-import { CONSOLE, pass, problem } from './check.js';
+import { CONSOLE, pass, problem } from './check-builders.js';
 import { createUserPoolCommand, updateUserPoolCommand } from './commands.js';
 import type { Check } from './types.js';
 

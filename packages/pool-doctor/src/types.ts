@@ -57,6 +57,12 @@ export interface ProfileToCheck {
   region?: string;
   /** Seconds the gateway's sign-in handles live. @default 180 (the engine's default) */
   authSessionValiditySeconds?: number;
+  /**
+   * The browser origins the profile offers passkeys on (`https://shop.example`). When any profile of a
+   * pool names some, or the pool offers WEB_AUTHN, the pool's passkey settings are checked too (which
+   * reads GetUserPoolMfaConfig). @default []
+   */
+  webAuthnOrigins?: readonly string[];
 }
 
 export interface DiagnoseOptions {

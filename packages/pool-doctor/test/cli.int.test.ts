@@ -83,6 +83,19 @@ describe('otpgate-doctor', () => {
     expect(code).toBe(1);
   });
 
+  it('reads webAuthnOrigins from the profiles file and checks the pool’s passkey settings', async () => {
+    const path = join(scratch, 'passkeys.json');
+    writeFileSync(
+      path,
+      JSON.stringify({ profiles: { web: { ...good, webAuthnOrigins: ['https://shop.example'] } } }),
+    );
+    const { code, stdout } = await doctor(['--config', path, '--endpoint', emulator.url]);
+    expect(stdout).toMatch(/FAIL {2}pool\.passkey-factor/);
+    expect(stdout).toMatch(/FAIL {2}pool\.passkey-relying-party/);
+    expect(stdout).toContain('set-user-pool-mfa-config');
+    expect(code).toBe(1);
+  });
+
   it('exits 2 with the usage for no profiles, a bad file or an unknown flag', async () => {
     const none = await doctor([]);
     expect(none.code).toBe(2);

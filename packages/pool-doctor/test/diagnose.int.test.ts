@@ -3,7 +3,7 @@
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { type Emulator, startEmulator } from '@otpgate/cognito-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diagnose } from '../src/checks.js';
+import { diagnose } from '../src/diagnose.js';
 import { formatReport, summarizeReport } from '../src/format.js';
 import type { DoctorReport, ProfileToCheck } from '../src/types.js';
 import { check, createPool, problems, sdkFor } from './helpers.js';

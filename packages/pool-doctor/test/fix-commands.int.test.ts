@@ -4,11 +4,14 @@
 // slow to start, so this makes three runs.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  type CognitoIdentityProviderClient,
+  GetUserPoolMfaConfigCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { type Emulator, startEmulator } from '@otpgate/cognito-emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diagnose } from '../src/checks.js';
 import { shellQuote } from '../src/commands.js';
+import { diagnose } from '../src/diagnose.js';
 import { check, createPool, problems, sdkFor } from './helpers.js';
 
 const run = promisify(execFile);
@@ -82,5 +85,29 @@ describe('fix commands', () => {
     const report = await diagnose({ client: sdk, profiles: [{ name: 'web', userPoolId, clientId: 'none' }] });
     // The new pool is right; only the email sender (SES needs a verified identity of your own) is left.
     expect(problems(report).filter((p) => p.startsWith('pool.'))).toEqual(['pool.email-sender warn']);
+  });
+});
+
+describe('passkey fix commands', () => {
+  it('set-user-pool-mfa-config sets the relying-party id and user verification, keeping MFA as it was', async () => {
+    const made = await createPool(sdk, {
+      Policies: { SignInPolicy: { AllowedFirstAuthFactors: ['PASSWORD', 'EMAIL_OTP', 'WEB_AUTHN'] } },
+      MfaConfiguration: 'OPTIONAL',
+    });
+    const profiles = [
+      { name: 'web', ...made, webAuthnOrigins: ['https://shop.example', 'https://m.shop.example'] },
+    ];
+    const before = await diagnose({ client: sdk, profiles });
+    expect(check(before, 'pool.passkey-relying-party').status).toBe('fail');
+    // One paste mends both: the user-verification fix carries the suggested relying-party id.
+    await paste(check(before, 'pool.passkey-user-verification').fix?.cli as string);
+    const after = await diagnose({ client: sdk, profiles });
+    expect(problems(after).filter((p) => p.startsWith('pool.passkey'))).toEqual([]);
+    const config = await sdk.send(new GetUserPoolMfaConfigCommand({ UserPoolId: made.userPoolId }));
+    expect(config.MfaConfiguration).toBe('OPTIONAL');
+    expect(config.WebAuthnConfiguration).toMatchObject({
+      RelyingPartyId: 'shop.example',
+      UserVerification: 'required',
+    });
   });
 });

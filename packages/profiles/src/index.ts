@@ -21,6 +21,7 @@ export const GATEWAY_PROFILE_KEYS = [
   'allowedOrigins',
   'tokenDelivery',
   'refreshCookieMaxAgeSeconds',
+  'webAuthnOrigins',
 ] as const;
 
 /** The refresh-token cookie's default lifetime: Cognito's default refresh token validity. */
@@ -37,6 +38,11 @@ export interface FileProfile extends ValidatedProfileOptions {
   tokenDelivery: TokenDelivery;
   /** Lifetime of the refresh-token cookie, seconds (60 to 10 years). @default 2592000 (30 days) */
   refreshCookieMaxAgeSeconds: number;
+  /**
+   * Browser origins that may register and use passkeys with this profile (the WebAuthn ceremony's
+   * origin, checked against the request's `Origin`); the relying-party id is the pool's. @default []
+   */
+  webAuthnOrigins: readonly string[];
 }
 
 /** A profiles file that cannot be used; `key` is the path of the bad value, e.g. `profiles.web.region`. */
@@ -88,17 +94,21 @@ export function parseProfile(name: string, raw: unknown): FileProfile {
     throw error;
   }
 
-  const origins = raw.allowedOrigins ?? [];
-  if (!Array.isArray(origins))
-    throw new ProfilesFileError(at('allowedOrigins'), 'must be an array of origins');
-  origins.forEach((origin, index) => {
-    if (!isOrigin(origin)) {
-      throw new ProfilesFileError(
-        `${at('allowedOrigins')}[${index}]`,
-        'expected an origin like "https://shop.example" (scheme, host, optional port; no path or slash)',
-      );
-    }
-  });
+  const originList = (key: 'allowedOrigins' | 'webAuthnOrigins'): string[] => {
+    const list = raw[key] ?? [];
+    if (!Array.isArray(list)) throw new ProfilesFileError(at(key), 'must be an array of origins');
+    list.forEach((origin, index) => {
+      if (!isOrigin(origin)) {
+        throw new ProfilesFileError(
+          `${at(key)}[${index}]`,
+          'expected an origin like "https://shop.example" (scheme, host, optional port; no path or slash)',
+        );
+      }
+    });
+    return list as string[];
+  };
+  const origins = originList('allowedOrigins');
+  const webAuthnOrigins = originList('webAuthnOrigins');
   const tokenDelivery = raw.tokenDelivery ?? 'body';
   if (tokenDelivery !== 'body' && tokenDelivery !== 'cookie') {
     throw new ProfilesFileError(at('tokenDelivery'), 'must be "body" or "cookie"');
@@ -109,9 +119,10 @@ export function parseProfile(name: string, raw: unknown): FileProfile {
   }
   return {
     ...engine,
-    allowedOrigins: origins as string[],
+    allowedOrigins: origins,
     tokenDelivery,
     refreshCookieMaxAgeSeconds: maxAge,
+    webAuthnOrigins,
   };
 }
 

@@ -43,6 +43,7 @@ describe('parseProfilesFile', () => {
       allowedOrigins: [],
       tokenDelivery: 'body',
       refreshCookieMaxAgeSeconds: 2_592_000,
+      webAuthnOrigins: [],
     });
     expect(profile?.limits.wrongCodesPerHandle).toBe(3);
   });
@@ -56,6 +57,11 @@ describe('parseProfilesFile', () => {
       'profiles.web.allowedOrigins[1]',
     ],
     [{ profiles: { web: { ...web, tokenDelivery: 'header' } } }, 'profiles.web.tokenDelivery'],
+    [{ profiles: { web: { ...web, webAuthnOrigins: 'https://a.example' } } }, 'profiles.web.webAuthnOrigins'],
+    [
+      { profiles: { web: { ...web, webAuthnOrigins: ['https://a.example', 'a.example'] } } },
+      'profiles.web.webAuthnOrigins[1]',
+    ],
     [
       { profiles: { web: { ...web, refreshCookieMaxAgeSeconds: 10 } } },
       'profiles.web.refreshCookieMaxAgeSeconds',

@@ -2,7 +2,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { CognitoError, notAuthorized, resourceNotFound } from '../errors.js';
 import type { AppClient, DevMessage, EmulatorState, PoolUser, UserPool } from '../state.js';
 import { userKey } from '../state.js';
-import type { TokenService } from '../tokens.js';
+import type { TokenService } from '../token-service.js';
 import type { Input } from '../validate.js';
 
 /** What every operation handler gets besides its input. */

@@ -17,13 +17,14 @@ import {
   completeSignIn,
   isOtp,
   issueOtp,
+  issueWebAuthn,
   parameter,
   SECRET_HASH,
   selectChallenge,
   signInFactors,
   simulatedChallenge,
 } from './passwordless.js';
-import { refreshTokenAuth } from './tokens.js';
+import { refreshTokenAuth } from './token-operations.js';
 
 /** AuthFlowType of the API model. */
 const AUTH_FLOWS = [
@@ -122,7 +123,8 @@ export function initiateAuth(input: Input, ctx: OperationContext): object | Prom
   }
   assertCanSignIn(ctx, user);
   const factors = signInFactors(pool, user);
-  if (factors.withheldForMfa.length > 0 && pool.behaviour.mfaRestriction === 'error') {
+  const passkeyForMfa = factors.available.includes('WEB_AUTHN');
+  if (factors.withheldForMfa.length > 0 && !passkeyForMfa && pool.behaviour.mfaRestriction === 'error') {
     throw invalidParameter(
       pool.mfaConfiguration === 'ON'
         ? 'Passwordless sign-in (EMAIL_OTP, SMS_OTP) is not available: the user pool requires MFA.'
@@ -130,11 +132,16 @@ export function initiateAuth(input: Input, ctx: OperationContext): object | Prom
     );
   }
   if (preferred !== undefined && factors.available.includes(preferred)) {
+    if (preferred === 'WEB_AUTHN') return issueWebAuthn(ctx, pool, client, user, factors);
     if (!isOtp(preferred)) {
       throw invalidParameter(`${preferred} sign-in is not emulated: only EMAIL_OTP and SMS_OTP are.`);
     }
     return issueOtp(ctx, pool, client, user, preferred, factors);
   }
+  // "If the preferred challenge isn't available, Amazon Cognito responds with SELECT_CHALLENGE" [D]:
+  // for WEB_AUTHN (a user without a passkey) the emulator does so; other preferences keep the older
+  // behaviour of issuing the user's only factor.
+  if (preferred === 'WEB_AUTHN') return selectChallenge(ctx, pool, client, user.username, factors, false);
   const [only] = factors.otp;
   if (factors.available.length === 1 && only) return issueOtp(ctx, pool, client, user, only, factors);
   return selectChallenge(ctx, pool, client, user.username, factors, false);

@@ -1,10 +1,11 @@
 // Pieces shared by the passwordless operations (sign-up, confirmation, USER_AUTH sign-in): where codes
 // go, which first factors a user has, issuing OTP challenges (real and, for unknown users, simulated),
 // and the per-user lockout after wrong sign-in codes.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { CognitoError, invalidParameter, notAuthorized } from '../errors.js';
 import type { AppClient, AuthSession, OtpChallenge, PoolUser, UserPool } from '../state.js';
 import { randomDigits } from '../state.js';
+import type { AuthenticationMethod } from '../token-service.js';
 import { requiredString, type StringRule } from '../validate.js';
 import {
   deliver,
@@ -15,6 +16,7 @@ import {
   type OperationContext,
   sessionExpiry,
 } from './context.js';
+import { relyingPartyId, usablePasskeys, userVerificationOf, webAuthnEnabled } from './webauthn.js';
 
 /** Sign-in codes are 8 digits and not configurable [R amplify-js#14428]. */
 export const SIGN_IN_CODE_LENGTH = 8;
@@ -127,22 +129,31 @@ export interface SignInFactors {
   available: string[];
   /** The OTP factors among them. */
   otp: OtpChallenge[];
-  /** OTP factors the user would have but for MFA (the pool's or their own). */
-  withheldForMfa: OtpChallenge[];
+  /** Factors the user would have but for MFA (the pool's or their own). */
+  withheldForMfa: string[];
 }
 
 /**
  * The first factors a user may use: a factor must be in the pool's AllowedFirstAuthFactors and usable
  * by the user (EMAIL_OTP needs a verified email, SMS_OTP a phone number, PASSWORD a password). MFA
  * (required by the pool, or enabled for the user) takes EMAIL_OTP and SMS_OTP away (transcript's
- * restriction). WEB_AUTHN needs registered passkeys, which the emulator has none of.
+ * restriction). WEB_AUTHN needs a passkey registered for the pool's current relying-party id; under
+ * MFA it is offered only when the pool's WebAuthn FactorConfiguration is
+ * MULTI_FACTOR_WITH_USER_VERIFICATION (a passkey then counts as MFA, and sign-in requires UV) [I].
  */
 export function signInFactors(pool: UserPool, user: PoolUser): SignInFactors {
   const mfa = pool.mfaConfiguration === 'ON' || user.mfa.smsEnabled || user.mfa.softwareTokenEnabled;
   const available: string[] = [];
   const otp: OtpChallenge[] = [];
-  const withheldForMfa: OtpChallenge[] = [];
+  const withheldForMfa: string[] = [];
   for (const factor of pool.allowedFirstAuthFactors) {
+    if (factor === 'WEB_AUTHN') {
+      if (!webAuthnEnabled(pool) || usablePasskeys(pool, user).length === 0) continue;
+      const passkeyIsMfa = pool.webAuthn?.factorConfiguration === 'MULTI_FACTOR_WITH_USER_VERIFICATION';
+      if (mfa && !passkeyIsMfa) withheldForMfa.push(factor);
+      else available.push(factor);
+      continue;
+    }
     if (factor === 'PASSWORD' && user.hasPassword) available.push('PASSWORD', 'PASSWORD_SRP');
     const usable =
       (factor === 'EMAIL_OTP' &&
@@ -160,7 +171,7 @@ export function signInFactors(pool: UserPool, user: PoolUser): SignInFactors {
 }
 
 export interface ChallengeAnswer {
-  ChallengeName: OtpChallenge | 'SELECT_CHALLENGE';
+  ChallengeName: OtpChallenge | 'SELECT_CHALLENGE' | 'WEB_AUTHN';
   Session: string;
   ChallengeParameters: Record<string, string>;
   AvailableChallenges: string[];
@@ -275,6 +286,18 @@ export function simulatedChallenge(
   const name = username.toLowerCase();
   if (!choice)
     return selectChallenge(ctx, pool, client, name, { available: [], otp: [], withheldForMfa: [] }, true);
+  // A known user without a passkey who prefers WEB_AUTHN gets SELECT_CHALLENGE; so does an unknown one,
+  // offered the code factor a real user with that name would have [I].
+  if (answer === undefined && preferred === 'WEB_AUTHN') {
+    return selectChallenge(
+      ctx,
+      pool,
+      client,
+      name,
+      { available: [choice], otp: [choice], withheldForMfa: [] },
+      true,
+    );
+  }
   const session = newChallengeSession(ctx, pool, client, {
     username: name,
     challenge: choice,
@@ -291,6 +314,51 @@ export function simulatedChallenge(
       CODE_DELIVERY_DESTINATION: simulatedDestination(pool, username, medium),
     },
     AvailableChallenges: [choice],
+  };
+}
+
+/**
+ * A WEB_AUTHN challenge: CREDENTIAL_REQUEST_OPTIONS is a PublicKeyCredentialRequestOptionsJSON as a
+ * string, shaped like Cognito's documented sample: a 16-byte challenge, `timeout` the client's
+ * AuthSessionValidity in milliseconds, the pool's relying-party id, every passkey of the user for it as
+ * allowCredentials, and the pool's userVerification. The challenge is single-use and bound to the
+ * new Session.
+ */
+export function issueWebAuthn(
+  ctx: OperationContext,
+  pool: UserPool,
+  client: AppClient,
+  user: PoolUser,
+  factors: SignInFactors,
+): ChallengeAnswer {
+  const rpId = relyingPartyId(pool);
+  if (rpId === undefined)
+    throw new CognitoError('InternalErrorException', 'No relying party id for WEB_AUTHN.');
+  const challenge = randomBytes(16).toString('base64url');
+  const session = newChallengeSession(ctx, pool, client, {
+    username: user.username,
+    challenge: 'WEB_AUTHN',
+    availableChallenges: factors.available,
+    fake: false,
+  });
+  session.webAuthn = { challenge, relyingPartyId: rpId };
+  ctx.state.sessions.set(session.id, session);
+  const options = {
+    challenge,
+    timeout: client.authSessionValidity * 60_000,
+    rpId,
+    allowCredentials: usablePasskeys(pool, user).map((p) => ({
+      type: 'public-key',
+      id: p.credentialId,
+      transports: [...p.transports],
+    })),
+    userVerification: userVerificationOf(pool),
+  };
+  return {
+    ChallengeName: 'WEB_AUTHN',
+    Session: session.id,
+    ChallengeParameters: { CREDENTIAL_REQUEST_OPTIONS: JSON.stringify(options) },
+    AvailableChallenges: factors.available,
   };
 }
 
@@ -326,11 +394,12 @@ export function completeSignIn(
   pool: UserPool,
   client: AppClient,
   user: PoolUser,
+  method?: AuthenticationMethod,
 ): object {
   user.failedSignIns = 0;
   user.lockedUntil = 0;
   return {
     ChallengeParameters: {},
-    AuthenticationResult: ctx.tokens.issue({ pool, client, user, baseUrl: ctx.baseUrl }),
+    AuthenticationResult: ctx.tokens.issue({ pool, client, user, baseUrl: ctx.baseUrl, method }),
   };
 }

@@ -21,6 +21,7 @@ import {
   USER_POOL_ID,
 } from '../validate.js';
 import { clientById, type OperationContext, poolById } from './context.js';
+import { checkWebAuthnFactor } from './webauthn.js';
 
 const FEATURE_PLANS = ['LITE', 'ESSENTIALS', 'PLUS'] as const;
 const FIRST_FACTORS = ['PASSWORD', 'EMAIL_OTP', 'SMS_OTP', 'WEB_AUTHN'] as const;
@@ -71,6 +72,7 @@ export function createUserPool(input: Input, ctx: OperationContext): object {
   const factors: FirstAuthFactor[] = stringList(signInPolicy, 'AllowedFirstAuthFactors', FIRST_FACTORS) ?? [
     'PASSWORD',
   ];
+  checkWebAuthnFactor(factors, mfaConfiguration, undefined, 'pool');
   if (!factors.includes('PASSWORD')) {
     throw invalidParameter('AllowedFirstAuthFactors must include PASSWORD.');
   }

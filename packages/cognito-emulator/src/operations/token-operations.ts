@@ -1,6 +1,6 @@
 // The token operations: GetTokensFromRefreshToken, InitiateAuth's REFRESH_TOKEN_AUTH (through
 // `refreshTokenAuth`), RevokeToken, GlobalSignOut and GetUser. The mechanics (signing, registry,
-// revocation) live in ../tokens.ts; this file is the API surface: input checks and Cognito's errors.
+// revocation) live in ../token-service.ts; this file is the API surface: input checks and Cognito's errors.
 import { timingSafeEqual } from 'node:crypto';
 import { CognitoError, invalidParameter, notAuthorized } from '../errors.js';
 import type { PoolUser } from '../state.js';

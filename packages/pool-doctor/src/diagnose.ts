@@ -2,10 +2,12 @@ import {
   type CognitoIdentityProviderClient,
   DescribeUserPoolClientCommand,
   DescribeUserPoolCommand,
+  GetUserPoolMfaConfigCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { problem } from './check.js';
+import { problem } from './check-builders.js';
 import { clientChecks, type DescribedClient } from './client-checks.js';
 import { describeFailure } from './describe-failure.js';
+import { type ProfileOrigins, passkeyChecks, passkeysInPlay } from './passkey-checks.js';
 import { type DescribedPool, poolChecks } from './pool-checks.js';
 import type {
   Check,
@@ -27,7 +29,8 @@ function regionOfPool(userPoolId: string): string | undefined {
  * once) and checks them against what otpgate's passwordless flows need. Never throws for AWS errors:
  * a pool or client that cannot be read is a `fail` check naming why.
  *
- * Needs `cognito-idp:DescribeUserPool` and `cognito-idp:DescribeUserPoolClient`.
+ * Needs `cognito-idp:DescribeUserPool` and `cognito-idp:DescribeUserPoolClient`, and
+ * `cognito-idp:GetUserPoolMfaConfig` for pools with passkeys (see `ProfileToCheck.webAuthnOrigins`).
  */
 export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> {
   const clientFor =
@@ -44,7 +47,10 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
   type Failed = { error: unknown };
   const poolReads = new Map<string, Promise<DescribedPool | Failed>>();
   const clientReads = new Map<string, Promise<DescribedClient | Failed | 'pool-unread'>>();
-  const poolProfiles = new Map<string, { userPoolId: string; region: string; names: string[] }>();
+  const poolProfiles = new Map<
+    string,
+    { userPoolId: string; region: string; names: string[]; origins: ProfileOrigins[] }
+  >();
   const readPool = async (region: string, userPoolId: string): Promise<DescribedPool | Failed> => {
     try {
       const out = await clientFor(region).send(new DescribeUserPoolCommand({ UserPoolId: userPoolId }));
@@ -74,8 +80,14 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
   };
   for (const { profile, region } of profiles) {
     const poolKey = `${region}/${profile.userPoolId}`;
-    const entry = poolProfiles.get(poolKey) ?? { userPoolId: profile.userPoolId, region, names: [] };
+    const entry = poolProfiles.get(poolKey) ?? {
+      userPoolId: profile.userPoolId,
+      region,
+      names: [],
+      origins: [],
+    };
     entry.names.push(profile.name);
+    entry.origins.push({ profile: profile.name, origins: profile.webAuthnOrigins ?? [] });
     poolProfiles.set(poolKey, entry);
     const poolRead = poolReads.get(poolKey) ?? readPool(region, profile.userPoolId);
     poolReads.set(poolKey, poolRead);
@@ -84,12 +96,24 @@ export async function diagnose(options: DiagnoseOptions): Promise<DoctorReport> 
   }
 
   const pools: PoolReport[] = [];
-  for (const [key, { userPoolId, region, names }] of poolProfiles) {
+  for (const [key, { userPoolId, region, names, origins }] of poolProfiles) {
     const read = await poolReads.get(key);
     const checks =
       read && !('error' in read)
         ? poolChecks(read, region)
         : [describeFailure('pool.describe', 'DescribeUserPool', { userPoolId, region }, read?.error)];
+    if (read && !('error' in read) && passkeysInPlay(read, origins)) {
+      try {
+        const mfaConfig = await clientFor(region).send(
+          new GetUserPoolMfaConfigCommand({ UserPoolId: userPoolId }),
+        );
+        checks.push(...passkeyChecks(read, region, mfaConfig, origins));
+      } catch (error) {
+        checks.push(
+          describeFailure('pool.mfa-config', 'GetUserPoolMfaConfig', { userPoolId, region }, error),
+        );
+      }
+    }
     pools.push({ userPoolId, region, profiles: names, checks });
   }
 

@@ -24,11 +24,22 @@ export interface AuthenticationResult {
   TokenType: 'Bearer';
 }
 
+/** How the user authenticated, for the `amr` and `acr` claims. */
+export interface AuthenticationMethod {
+  amr: string[];
+  acr: string;
+}
+
 export interface IssueArgs {
   pool: UserPool;
   client: AppClient;
   user: PoolUser;
   baseUrl: string;
+  /**
+   * Given for passkey sign-ins only: their tokens carry `amr` and `acr` (Cognito's level 3 for a
+   * passkey). Code sign-ins carry neither, as before.
+   */
+  method?: AuthenticationMethod;
 }
 
 /**
@@ -44,6 +55,8 @@ export interface RefreshTokenRecord {
   readonly originJti: string;
   /** `event_id` of the authentication; refreshed tokens keep it, as Cognito's do. */
   readonly eventId: string;
+  /** `amr`/`acr` of the authentication; refreshed tokens keep them. */
+  readonly method?: AuthenticationMethod;
   /** Epoch ms of the authentication. Compared with `PoolUser.signedOutBefore` in ms, not seconds. */
   readonly issuedAt: number;
   /** Epoch ms after which the refresh token is refused (the client's RefreshTokenValidity). */
@@ -71,6 +84,8 @@ export interface AccessTokenClaims {
   iat: number;
   jti: string;
   username: string;
+  amr?: string[];
+  acr?: string;
 }
 
 export interface VerifiedAccessToken {
@@ -254,6 +269,7 @@ export function createTokenService(state: EmulatorState): TokenService {
       iat,
       jti: randomUUID(),
       username: user.username,
+      ...(record.method && { amr: [...record.method.amr], acr: record.method.acr }),
     };
 
     // The ID token carries the user's attributes; the reserved claims come after them so no attribute
@@ -276,6 +292,7 @@ export function createTokenService(state: EmulatorState): TokenService {
       exp: iat + idSeconds,
       iat,
       jti: randomUUID(),
+      ...(record.method && { amr: [...record.method.amr], acr: record.method.acr }),
     };
 
     record.tokensExpireAt = Math.max(
@@ -384,6 +401,7 @@ export function createTokenService(state: EmulatorState): TokenService {
         sub: user.sub,
         originJti: randomUUID(),
         eventId: randomUUID(),
+        method: args.method,
         issuedAt: now,
         expiresAt: now + lifetimeMs(validity.refreshToken, validity.units.RefreshToken),
         revoked: false,
