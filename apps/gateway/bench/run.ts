@@ -122,6 +122,8 @@ function profilesFile(pool: { userPoolId: string; clientId: string }): string {
 interface RunningGateway {
   child: Child;
   url: string;
+  /** The metrics listener's /metrics URL (a build from before it existed: `${url}/metrics`). */
+  metricsUrl: string;
   logFile: string;
 }
 
@@ -169,6 +171,7 @@ async function main(): Promise<void> {
           NODE_ENV: 'production',
           PORT: '0',
           HOST: '127.0.0.1',
+          METRICS_PORT: '0',
           LOG_LEVEL: 'info',
           OTPGATE_CONFIG: profilesPath,
           COGNITO_ENDPOINT: pool.endpoint,
@@ -182,7 +185,7 @@ async function main(): Promise<void> {
         output: { file: logFile },
       });
       children.push(child);
-      const url = await waitFor(
+      const { url, metricsUrl } = await waitFor(
         'the "gateway listening" line',
         () => listeningUrl(readFileSync(logFile, 'utf8')),
         child,
@@ -192,7 +195,7 @@ async function main(): Promise<void> {
         async () => ((await status(`${url}/readyz`)) === 200 ? true : undefined),
         child,
       );
-      return { child, url, logFile } satisfies RunningGateway;
+      return { child, url, metricsUrl, logFile } satisfies RunningGateway;
     };
 
     const driver = startForked<DriverCommand>('bench/driver.ts');
@@ -297,7 +300,7 @@ async function main(): Promise<void> {
     children.push(layer);
     const layerUrl = await waitFor(
       'the layer\'s "gateway listening" line',
-      () => listeningUrl(readFileSync(layerLog, 'utf8')),
+      () => listeningUrl(readFileSync(layerLog, 'utf8'))?.url,
       layer,
     );
 
@@ -619,11 +622,11 @@ async function main(): Promise<void> {
       await flows(soakGateway, count);
       done += count;
       await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
-      const raw = await heapMetrics(soakGateway.url);
+      const raw = await heapMetrics(soakGateway.metricsUrl);
       let heapUsedAfterGc: number | undefined;
       if (inspector) {
         await inspector.collectGarbage();
-        heapUsedAfterGc = (await heapMetrics(soakGateway.url)).heapUsed;
+        heapUsedAfterGc = (await heapMetrics(soakGateway.metricsUrl)).heapUsed;
       }
       samples.push({
         flows: done,
@@ -735,12 +738,14 @@ function firstJsonLine<T>(child: Child): Promise<T> {
   });
 }
 
-function listeningUrl(log: string): string | undefined {
+function listeningUrl(log: string): { url: string; metricsUrl: string } | undefined {
   for (const line of log.split('\n')) {
     if (!line.includes('"gateway listening"')) continue;
     try {
-      const url = (JSON.parse(line) as { url?: unknown }).url;
-      if (typeof url === 'string') return url;
+      const { url, metricsUrl } = JSON.parse(line) as { url?: unknown; metricsUrl?: unknown };
+      if (typeof url === 'string') {
+        return { url, metricsUrl: typeof metricsUrl === 'string' ? metricsUrl : `${url}/metrics` };
+      }
     } catch {
       // a partial line: read again later
     }
@@ -759,8 +764,8 @@ async function status(url: string): Promise<number> {
 }
 
 /** `process.memoryUsage()` as the gateway's own /metrics reports it (prom-client default metrics). */
-async function heapMetrics(gatewayUrl: string): Promise<{ heapUsed: number; rss: number }> {
-  const text = await (await fetch(`${gatewayUrl}/metrics`)).text();
+async function heapMetrics(metricsUrl: string): Promise<{ heapUsed: number; rss: number }> {
+  const text = await (await fetch(metricsUrl)).text();
   const value = (name: string) => {
     const match = new RegExp(`^otpgate_${name} (\\S+)$`, 'm').exec(text);
     if (!match) throw new Error(`/metrics has no otpgate_${name}`);

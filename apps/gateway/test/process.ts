@@ -65,6 +65,8 @@ export interface GatewayProcess extends AsyncDisposable {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
   readonly port: number;
+  /** The metrics listener's `http://127.0.0.1:<port>/metrics`, from the listening line. */
+  readonly metricsUrl: string;
   /** True until the process has exited. */
   readonly running: boolean;
   /** Resolves with the exit code when the process ends (128 + signal number when a signal killed it). */
@@ -119,6 +121,8 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     PATH: process.env.PATH,
     PORT: '0',
     HOST: '127.0.0.1',
+    // Several gateways run at once: each takes a free metrics port instead of the default 9464.
+    METRICS_PORT: '0',
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     OTPGATE_HMAC_SECRET: TEST_HMAC_SECRET,
@@ -177,12 +181,15 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   // The listening line carries the bound URL (PORT=0 picks a free port: no race for a port).
   const deadline = Date.now() + (options.startTimeoutMs ?? 30_000);
   let url: string | undefined;
+  let metricsUrl = '';
   while (url === undefined) {
     if (exitCode !== undefined) return fail(`exited with code ${exitCode} during startup`);
     if (Date.now() > deadline) return fail('did not log "gateway listening" in time');
     const listening = parsedLogs().find((line) => line.msg === 'gateway listening');
-    if (typeof listening?.url === 'string') url = listening.url;
-    else await sleep(50);
+    if (typeof listening?.url === 'string') {
+      url = listening.url;
+      if (typeof listening.metricsUrl === 'string') metricsUrl = listening.metricsUrl;
+    } else await sleep(50);
   }
   const port = Number(new URL(url).port);
 
@@ -217,6 +224,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     pid: child.pid as number,
     url,
     port,
+    metricsUrl,
     get running() {
       return exitCode === undefined;
     },
