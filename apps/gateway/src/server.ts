@@ -45,7 +45,7 @@ import { buildGatewaySchema } from './schema/index.js';
 export interface QueryLimits {
   /** Selection depth. Ours need 4 (`signUp { challenge { delivery { medium } } }`). @default 8 */
   maxDepth?: number;
-  /** Aliases per operation (auth mutations take none at all). @default 5 */
+  /** Aliases per operation (auth mutations and `me` take none at all). @default 5 */
   maxAliases?: number;
   /** Directives per operation. @default 10 */
   maxDirectives?: number;
