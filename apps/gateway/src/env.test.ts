@@ -41,12 +41,18 @@ describe('readEnv', () => {
       '10.0.0.0/8',
       '127.0.0.1',
     ]);
-    expect(readEnv({ TRUST_PROXY: '::1, fd00::/8' }).TRUST_PROXY).toEqual(['::1', 'fd00::/8']);
+    expect(readEnv({ TRUST_PROXY: '::1, fd00::/8, ::ffff:10.0.0.0/104' }).TRUST_PROXY).toEqual([
+      '::1',
+      'fd00::/8',
+      '::ffff:10.0.0.0/104',
+    ]);
   });
 
   it.each([
     ['0.0.0.0/0', /covers every address/],
     ['10.0.0.0/8,::/0', /covers every address/],
+    ['::ffff:0.0.0.0/96', /covers every address/],
+    ['::/1', /covers every address/],
     ['10.0.0/8', /not an IP address/],
     ['loopback', /not an IP address/],
     ['10.0.0.0/33', /prefix/],

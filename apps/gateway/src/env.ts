@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -27,7 +27,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 
 /**
  * What is wrong with one TRUST_PROXY entry (an IP address or a CIDR), or undefined when it is fine.
- * A `/0` range names every address: it would believe any client's X-Forwarded-For, which is `true` in
+ * A `/0` range (or an IPv6 range holding every IPv4-mapped address) names every address: it would believe any client's X-Forwarded-For, which is `true` in
  * disguise, so a directly connected client could choose the IP its rate limits are counted under.
  */
 export function trustEntryProblem(entry: string): string | undefined {
@@ -39,10 +39,17 @@ export function trustEntryProblem(entry: string): string | undefined {
   if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > bits) {
     return `the prefix of "${entry}" must be a number from 1 to ${bits}`;
   }
-  if (Number(prefix) === 0) {
+  if (Number(prefix) === 0 || (family === 6 && coversEveryIpv4(address, Number(prefix)))) {
     return `"${entry}" covers every address, so any client could choose its own IP through X-Forwarded-For: name the proxies in front of the gateway`;
   }
   return undefined;
+}
+
+/** True when an IPv6 range holds every IPv4-mapped address (`::ffff:0.0.0.0/96` or wider): all IPv4 clients. */
+function coversEveryIpv4(address: string, prefix: number): boolean {
+  const range = new BlockList();
+  range.addSubnet(address, prefix, 'ipv6');
+  return range.check('::ffff:0.0.0.0', 'ipv6') && range.check('::ffff:255.255.255.255', 'ipv6');
 }
 
 /**
