@@ -60,6 +60,7 @@ describe('TRUST_PROXY', () => {
     [['0.0.0.0/0'], /every address/],
     [['::/0'], /every address/],
     [['10.0.0.0/8', '0.0.0.0/0'], /every address/],
+    [['::ffff:0.0.0.0/96'], /every address/],
     [['10.0.0/8'], /not an IP address/],
     [['10.0.0.0/33'], /prefix/],
   ])('refuses %j at start-up with a configuration error', async (trustProxy, problem) => {
