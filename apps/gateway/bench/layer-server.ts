@@ -69,6 +69,7 @@ const gateway = await createGateway({
   engine,
   port: 0,
   host: '127.0.0.1',
+  metricsPort: 0,
   logger,
 });
 // The line main.js logs too: the orchestrator finds the URL in it.

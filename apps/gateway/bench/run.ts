@@ -124,6 +124,8 @@ type Child = ManagedProcess<unknown>;
 interface RunningGateway {
   child: Child;
   url: string;
+  /** The metrics listener's /metrics URL (a build from before it existed: `${url}/metrics`). */
+  metricsUrl: string;
   logFile: string;
 }
 
@@ -164,6 +166,7 @@ async function main(): Promise<void> {
           NODE_ENV: 'production',
           PORT: '0',
           HOST: '127.0.0.1',
+          METRICS_PORT: '0',
           LOG_LEVEL: 'info',
           OTPGATE_CONFIG: profilesPath,
           COGNITO_ENDPOINT: pool.endpoint,
@@ -178,11 +181,11 @@ async function main(): Promise<void> {
         ready: listeningUrl,
       });
       children.push(child);
-      const url = child.ready;
+      const { url, metricsUrl } = child.ready;
       await child.waitFor('/readyz', async () =>
         (await status(`${url}/readyz`)) === 200 ? true : undefined,
       );
-      return { child, url, logFile } satisfies RunningGateway;
+      return { child, url, metricsUrl, logFile } satisfies RunningGateway;
     };
 
     const driver = await startForked<DriverCommand>('bench/driver.ts');
@@ -284,7 +287,7 @@ async function main(): Promise<void> {
       ready: listeningUrl,
     });
     children.push(layer);
-    const layerUrl = layer.ready;
+    const layerUrl = layer.ready.url;
 
     // The SDK floor: the engine's Cognito client making the same calls, alone in its process.
     const floor = await startForked<SdkFloorCommand>('bench/sdk-floor.ts');
@@ -604,11 +607,11 @@ async function main(): Promise<void> {
       await flows(soakGateway, count);
       done += count;
       await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
-      const raw = await heapMetrics(soakGateway.url);
+      const raw = await heapMetrics(soakGateway.metricsUrl);
       let heapUsedAfterGc: number | undefined;
       if (inspector) {
         await inspector.collectGarbage();
-        heapUsedAfterGc = (await heapMetrics(soakGateway.url)).heapUsed;
+        heapUsedAfterGc = (await heapMetrics(soakGateway.metricsUrl)).heapUsed;
       }
       samples.push({
         flows: done,
@@ -706,11 +709,13 @@ function jsonLine<T>(line: string): T | undefined {
   }
 }
 
-/** The URL of the gateway's "gateway listening" log line. */
-function listeningUrl(line: string): string | undefined {
+/** The URLs of the gateway's "gateway listening" log line (metrics on the public port before METRICS_PORT). */
+function listeningUrl(line: string): { url: string; metricsUrl: string } | undefined {
   if (!line.includes('"gateway listening"')) return undefined;
-  const url = jsonLine<{ url?: unknown }>(line)?.url;
-  return typeof url === 'string' ? url : undefined;
+  const parsed = jsonLine<{ url?: unknown; metricsUrl?: unknown }>(line);
+  const url = parsed?.url;
+  if (typeof url !== 'string') return undefined;
+  return { url, metricsUrl: typeof parsed?.metricsUrl === 'string' ? parsed.metricsUrl : `${url}/metrics` };
 }
 
 async function status(url: string): Promise<number> {
@@ -724,8 +729,8 @@ async function status(url: string): Promise<number> {
 }
 
 /** `process.memoryUsage()` as the gateway's own /metrics reports it (prom-client default metrics). */
-async function heapMetrics(gatewayUrl: string): Promise<{ heapUsed: number; rss: number }> {
-  const text = await (await fetch(`${gatewayUrl}/metrics`)).text();
+async function heapMetrics(metricsUrl: string): Promise<{ heapUsed: number; rss: number }> {
+  const text = await (await fetch(metricsUrl)).text();
   const value = (name: string) => {
     const match = new RegExp(`^otpgate_${name} (\\S+)$`, 'm').exec(text);
     if (!match) throw new Error(`/metrics has no otpgate_${name}`);

@@ -20,6 +20,26 @@ export interface EngineSettings {
   metrics: GatewayMetrics;
 }
 
+/** Engine codes that mean Cognito (or the way to it, or our pool settings) failed, whoever asked. */
+const COGNITO_FAILURES: ReadonlySet<string> = new Set([
+  'UPSTREAM_UNAVAILABLE',
+  'SERVICE_UNAVAILABLE',
+  'INTERNAL_SERVER_ERROR',
+]);
+
+/**
+ * The `outcome` label of a Cognito call: `error` only when Cognito itself failed (throttled, 5xx,
+ * timeout, network, a misconfigured pool or client). What Cognito answered about an account (unknown
+ * or unconfirmed user, wrong or expired code, existing address, revoked token, lockout) is `ok`: the
+ * client's answer hides some of it (an unconfirmed account gets a made-up challenge), so a label must
+ * not tell it either.
+ */
+export function cognitoOutcome(entry: OtpLogEntry): 'ok' | 'error' {
+  if (entry.event !== 'cognito.error') return 'ok';
+  if (entry.signal !== undefined) return 'ok';
+  return entry.errorCode !== undefined && !COGNITO_FAILURES.has(entry.errorCode) ? 'ok' : 'error';
+}
+
 /**
  * The engine for the gateway's profiles: each profile's Cognito and limit settings, nothing of HTTP.
  * Its structured events (which never carry identifiers) go to pino, and its Cognito call timings to
@@ -56,7 +76,7 @@ export function createEngine(settings: EngineSettings): GatewayEngine {
       entry.durationMs !== undefined
     ) {
       metrics.cognitoDuration.observe(
-        { step: entry.cognitoStep ?? 'unknown', outcome: entry.event === 'cognito.call' ? 'ok' : 'error' },
+        { step: entry.cognitoStep ?? 'unknown', outcome: cognitoOutcome(entry) },
         entry.durationMs / 1000,
       );
     }

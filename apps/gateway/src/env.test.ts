@@ -18,6 +18,17 @@ describe('readEnv', () => {
     expect(env.LOG_LEVEL).toBe('info');
     expect(env.NODE_ENV).toBe('development');
     expect(env.TRUST_PROXY).toBeUndefined();
+    expect(env.METRICS_PORT).toBe(9464);
+    expect(env.METRICS_HOST).toBeUndefined();
+  });
+
+  it('reads the metrics listener', () => {
+    expect(readEnv({ METRICS_PORT: '9100', METRICS_HOST: '0.0.0.0' })).toMatchObject({
+      METRICS_PORT: 9100,
+      METRICS_HOST: '0.0.0.0',
+    });
+    // Two free ports are two different ports.
+    expect(readEnv({ PORT: '0', METRICS_PORT: '0' }).METRICS_PORT).toBe(0);
   });
 
   it('treats empty variables as unset', () => {
@@ -30,6 +41,27 @@ describe('readEnv', () => {
       '10.0.0.0/8',
       '127.0.0.1',
     ]);
+    expect(readEnv({ TRUST_PROXY: '::1, fd00::/8, ::ffff:10.0.0.0/104' }).TRUST_PROXY).toEqual([
+      '::1',
+      'fd00::/8',
+      '::ffff:10.0.0.0/104',
+    ]);
+  });
+
+  it.each([
+    ['0.0.0.0/0', /covers every address/],
+    ['10.0.0.0/8,::/0', /covers every address/],
+    ['::ffff:0.0.0.0/96', /covers every address/],
+    ['::/1', /covers every address/],
+    ['10.0.0/8', /not an IP address/],
+    ['loopback', /not an IP address/],
+    ['10.0.0.0/33', /prefix/],
+    ['::1/129', /prefix/],
+    ['10.0.0.0/8/1', /not an IP address/],
+  ])('refuses TRUST_PROXY=%s, naming the variable', (value, problem) => {
+    const error = errorOf({ TRUST_PROXY: value });
+    expect(error.key).toBe('TRUST_PROXY');
+    expect(error.message).toMatch(problem);
   });
 
   it('parses REDIS_CLUSTER_NODES into seeds', () => {
@@ -43,6 +75,9 @@ describe('readEnv', () => {
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    [{ METRICS_PORT: '65536' }, 'METRICS_PORT'],
+    [{ METRICS_PORT: 'nine' }, 'METRICS_PORT'],
+    [{ PORT: '4000', METRICS_PORT: '4000' }, 'METRICS_PORT'],
     [{ REDIS_URL: 'http://redis:6379' }, 'REDIS_URL'],
     [{ REDIS_CLUSTER_NODES: 'a:7000,b' }, 'REDIS_CLUSTER_NODES'],
     [{ REDIS_URL: 'redis://a:6379', REDIS_CLUSTER_NODES: 'a:7000' }, 'REDIS_CLUSTER_NODES'],

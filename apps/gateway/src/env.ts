@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -25,9 +26,39 @@ const optionalText = z
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
- * TRUST_PROXY: a hop count ("1": one load balancer in front) or a comma-separated list of addresses
- * and CIDRs whose X-Forwarded-For is believed. "true" (believe anyone) is refused on purpose: any client
- * could then choose the IP its rate limits are counted under.
+ * What is wrong with one TRUST_PROXY entry (an IP address or a CIDR), or undefined when it is fine.
+ * A `/0` range (or an IPv6 range holding every IPv4-mapped address) names every address: it would believe any client's X-Forwarded-For, which is `true` in
+ * disguise, so a directly connected client could choose the IP its rate limits are counted under.
+ */
+export function trustEntryProblem(entry: string): string | undefined {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return `"${entry}" is not an IP address or CIDR`;
+  if (prefix === undefined) return undefined;
+  const bits = family === 4 ? 32 : 128;
+  if (!/^\d{1,3}$/.test(prefix) || Number(prefix) > bits) {
+    return `the prefix of "${entry}" must be a number from 1 to ${bits}`;
+  }
+  if (Number(prefix) === 0 || (family === 6 && coversEveryIpv4(address, Number(prefix)))) {
+    return `"${entry}" covers every address, so any client could choose its own IP through X-Forwarded-For: name the proxies in front of the gateway`;
+  }
+  return undefined;
+}
+
+/** True when an IPv6 range holds every IPv4-mapped address (`::ffff:0.0.0.0/96` or wider): all IPv4 clients. */
+function coversEveryIpv4(address: string, prefix: number): boolean {
+  const range = new BlockList();
+  range.addSubnet(address, prefix, 'ipv6');
+  return range.check('::ffff:0.0.0.0', 'ipv6') && range.check('::ffff:255.255.255.255', 'ipv6');
+}
+
+/**
+ * TRUST_PROXY: exactly the proxies in front of the gateway, as a hop count ("1": one load balancer,
+ * which every connection must pass) or a comma-separated list of their addresses and CIDRs. "true" and
+ * `/0` ranges (believe anyone) are refused on purpose: any client could then choose the IP its rate
+ * limits are counted under. A hop count or a range wider than the proxies has the same effect when
+ * clients can also reach the gateway directly; the gateway cannot see that, docs/ARCHITECTURE.md
+ * states the rule.
  */
 const trustProxy = z
   .string()
@@ -38,10 +69,11 @@ const trustProxy = z
     if (/^\d+$/.test(value)) return Number(value);
     const entries = value.split(',').map((entry) => entry.trim());
     for (const entry of entries) {
-      if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry)) {
+      const problem = trustEntryProblem(entry);
+      if (problem !== undefined) {
         ctx.addIssue({
           code: 'custom',
-          message: `expected a hop count or comma-separated IPs/CIDRs, got "${entry}"`,
+          message: `expected a hop count or comma-separated IPs/CIDRs of the proxies: ${problem}`,
         });
         return z.NEVER;
       }
@@ -70,6 +102,10 @@ const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   /** Interface to listen on. @default '0.0.0.0' */
   HOST: optionalText,
+  /** Port of the metrics listener (`/metrics`), never the public one; 0 picks a free port. @default 9464 */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Interface of the metrics listener; widen it only on a private network. @default '127.0.0.1' */
+  METRICS_HOST: optionalText,
   /** Path of the profiles file (JSON) for several frontends. */
   OTPGATE_CONFIG: optionalText,
   COGNITO_REGION: optionalText,
@@ -108,6 +144,12 @@ export function readEnv(source: Record<string, string | undefined> = process.env
     throw new GatewayConfigError(key, issue?.message ?? 'invalid');
   }
   const env = result.data;
+  if (env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
+    throw new GatewayConfigError(
+      'METRICS_PORT',
+      'must differ from PORT: metrics are never served on the public port',
+    );
+  }
   if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
     throw new GatewayConfigError(
       'REDIS_CLUSTER_NODES',

@@ -45,13 +45,14 @@ export async function startLocalCognito(allowedOrigins: readonly string[] = []):
 
 /**
  * The banner local mode prints: where to send GraphQL, where the codes arrive, the demo page (its URL,
- * or how to build it when `demoUrl` is null), and what is not production.
+ * or how to build it when `demoUrl` is null), where the metrics are read, and what is not production.
  */
 export function localBanner(
   graphqlUrl: string,
   local: LocalCognito,
   memoryStore: boolean,
   demoUrl?: string | null,
+  metricsUrl?: string,
 ): string {
   const lines = [
     '',
@@ -66,6 +67,9 @@ export function localBanner(
             ? '  Demo page:    not built (pnpm --filter @otpgate/demo-web build, then restart)'
             : `  Demo page:    ${demoUrl}   (a retail sign-in page on @otpgate/client)`,
         ]),
+    ...(metricsUrl === undefined
+      ? []
+      : [`  Metrics:      ${metricsUrl}   (Prometheus; its own port, not the GraphQL one)`]),
     `  User pool:    ${local.profile.userPoolId}   app client: ${local.profile.clientId}`,
     '  Origins:      any http://localhost:<port> or http://127.0.0.1:<port>',
   ];

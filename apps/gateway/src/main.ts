@@ -63,6 +63,8 @@ async function main(): Promise<void> {
       port: env.PORT,
       // Local mode listens on loopback unless told otherwise: its pool accepts anyone.
       host: env.HOST ?? (local ? '127.0.0.1' : '0.0.0.0'),
+      metricsPort: env.METRICS_PORT,
+      metricsHost: env.METRICS_HOST ?? '127.0.0.1',
       ...(env.TRUST_PROXY !== undefined && { trustProxy: env.TRUST_PROXY }),
       local: local !== undefined,
       logger,
@@ -87,12 +89,19 @@ async function main(): Promise<void> {
         local,
         owned.store.kind === 'memory',
         demo?.url ?? null,
+        gateway.metricsUrl,
       ),
     );
   }
   logger.info(
     // The bound URL, not env.PORT: with PORT=0 only this line says where the gateway listens.
-    { mode: config.mode, profiles: Object.keys(profiles), store: owned.store.kind, url: gateway.url },
+    {
+      mode: config.mode,
+      profiles: Object.keys(profiles),
+      store: owned.store.kind,
+      url: gateway.url,
+      metricsUrl: gateway.metricsUrl,
+    },
     'gateway listening',
   );
   if (!local) {

@@ -34,8 +34,10 @@ import { recordInputFieldNames } from './graphql/validation-fields.js';
 import { checkClientProfile, corsDelegator } from './http/client-profile.js';
 import { registerHealthRoutes } from './http/health.js';
 import { createMetrics } from './http/metrics.js';
+import { type MetricsServer, startMetricsServer } from './http/metrics-server.js';
 import { clientErrorHandler, frameworkErrors } from './http/protocol-errors.js';
 import { refreshCookieFor } from './http/refresh-cookie.js';
+import { trustProxyOption } from './http/trust-proxy.js';
 import { createLogger } from './logger.js';
 import { buildGatewaySchema } from './schema/index.js';
 
@@ -43,7 +45,7 @@ import { buildGatewaySchema } from './schema/index.js';
 export interface QueryLimits {
   /** Selection depth. Ours need 4 (`signUp { challenge { delivery { medium } } }`). @default 8 */
   maxDepth?: number;
-  /** Aliases per operation (auth mutations take none at all). @default 5 */
+  /** Aliases per operation (auth mutations and `me` take none at all). @default 5 */
   maxAliases?: number;
   /** Directives per operation. @default 10 */
   maxDirectives?: number;
@@ -89,8 +91,17 @@ export interface GatewayOptions {
   /** @default '0.0.0.0' */
   host?: string;
   /**
-   * Whose X-Forwarded-For is believed: a hop count or addresses/CIDRs. @default none: the client IP is
-   * the socket's peer address.
+   * Port of the metrics listener (`/metrics`, Prometheus text), never the public one. @default 9464; 0
+   * picks a free port
+   */
+  metricsPort?: number;
+  /** Interface of the metrics listener; widen it only on a private network. @default '127.0.0.1' */
+  metricsHost?: string;
+  /**
+   * Whose X-Forwarded-For is believed: exactly the proxies in front of the gateway, as a hop count or
+   * their addresses/CIDRs (a `/0` range is refused). Set wrongly (too many hops, too wide a range) while
+   * clients can also connect directly, a client chooses the IP its limits are counted under.
+   * @default none: the client IP is the socket's peer address
    */
   trustProxy?: number | string[];
   /** Local mode: introspection and the Apollo landing page on. @default false */
@@ -101,7 +112,7 @@ export interface GatewayOptions {
   logLevel?: string;
   query?: QueryLimits;
   http?: HttpLimits;
-  /** Collect Node process metrics on /metrics. @default true */
+  /** Collect Node process metrics (heap, event loop, GC, Node version) on the metrics listener. @default true */
   processMetrics?: boolean;
   /** Called once the server has stopped: close what the caller owns (Redis, the emulator). */
   onClose?: () => Promise<void>;
@@ -111,31 +122,25 @@ export interface Gateway extends AsyncDisposable {
   readonly app: FastifyInstance;
   /** `http://host:port`, the GraphQL endpoint being `${url}/graphql`. */
   readonly url: string;
+  /** `http://metricsHost:metricsPort/metrics`: the metrics listener, apart from the public port. */
+  readonly metricsUrl: string;
   readonly services: GatewayServices;
   /** Stops accepting, lets in-flight requests finish (up to `shutdownGraceMs`), then `onClose`. Idempotent. */
   close(): Promise<void>;
 }
 
 /**
- * X-Forwarded-For is believed only from the configured proxies: a hop count (the n closest hops) or
- * their addresses/CIDRs. Without either, the client IP is the socket's peer, whatever headers say.
- */
-function trustProxyOption(
-  trust: number | string[] | undefined,
-): false | string[] | ((address: string, hop: number) => boolean) {
-  if (trust === undefined) return false;
-  if (typeof trust === 'number') return (_address, hop) => hop < trust;
-  return trust;
-}
-
-/**
- * Starts the gateway: Fastify + Apollo Server on `/graphql`, `/healthz`, `/readyz`, `/metrics`.
- * Throws OtpConfigError (bad engine options) or a listen error (port in use).
+ * Starts the gateway: Fastify + Apollo Server on `/graphql`, `/healthz`, `/readyz` on the public port,
+ * and `/metrics` on a listener of its own (`metricsPort`, loopback by default).
+ * Throws OtpConfigError (bad engine options), GatewayConfigError (a `trustProxy` that believes anyone)
+ * or a listen error (port in use).
  */
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const profileList = Object.values(options.profiles);
   const firstProfile = profileList[0];
   if (!firstProfile) throw new TypeError('createGateway: at least one client profile is needed');
+  // Checked before anything starts: a trust setting that believes anyone is a configuration error.
+  const trustProxy = trustProxyOption(options.trustProxy);
   const lookup = (name: string) =>
     Object.hasOwn(options.profiles, name) ? options.profiles[name] : undefined;
 
@@ -174,7 +179,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     bodyLimit: http.bodyLimitBytes ?? 64 * 1024,
     requestTimeout: http.requestTimeoutMs ?? 10_000,
     keepAliveTimeout: http.keepAliveTimeoutMs ?? 65_000,
-    trustProxy: trustProxyOption(options.trustProxy),
+    trustProxy,
     // While closing, keep-alive connections get `Connection: close` and new requests a 503.
     return503OnClosing: true,
     // Parser and router refusals in the GraphQL error shape too, never Fastify's (protocol-errors.ts).
@@ -284,9 +289,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     cognitoProbeUrl: `${poolIssuer(firstProfile, options.cognitoEndpoint)}/.well-known/jwks.json`,
   });
 
-  app.get('/metrics', async (_request, reply) =>
-    reply.header('content-type', metrics.registry.contentType).send(await metrics.registry.metrics()),
-  );
+  // No /metrics here: the public port answers it 404 (the metrics listener below serves it).
 
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
@@ -312,13 +315,21 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
 
   let address: string;
+  let metricsServer: MetricsServer | undefined;
   try {
+    // Metrics first: once the public port accepts requests, they are counted somewhere readable.
+    metricsServer = await startMetricsServer(metrics.registry, {
+      port: options.metricsPort ?? 9464,
+      host: options.metricsHost ?? '127.0.0.1',
+    });
     address = await app.listen({ port: options.port ?? 4000, host: options.host ?? '0.0.0.0' });
   } catch (error) {
-    // Port in use and the like: release what started (Apollo) before reporting it.
+    // Port in use and the like: release what started (Apollo, the metrics listener) before reporting it.
+    await metricsServer?.close();
     await app.close();
     throw error;
   }
+  const metricsListener = metricsServer;
   const url = address.replace('://0.0.0.0', '://localhost').replace('://[::]', '://localhost');
 
   const close = () => {
@@ -333,11 +344,20 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         await app.close();
       } finally {
         clearTimeout(force);
+        // Scrapes go on while requests drain; the metrics listener stops with the rest.
+        await metricsListener.close();
         await options.onClose?.();
       }
     })();
     return closing;
   };
 
-  return { app, url, services, close, [Symbol.asyncDispose]: close };
+  return {
+    app,
+    url,
+    metricsUrl: metricsListener.url,
+    services,
+    close,
+    [Symbol.asyncDispose]: close,
+  };
 }

@@ -125,6 +125,8 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       hmacSecret: 'test-hmac-secret-test-hmac-secret-0123456789',
       port: 0,
       host: '127.0.0.1',
+      // A free port of its own for /metrics, on loopback (the default host), as in production.
+      metricsPort: 0,
       processMetrics: false,
       clock,
       ...(options.logger === undefined && { logLevel: options.logLevel ?? 'silent' }),

@@ -242,7 +242,7 @@ describe('cookie profile', () => {
 
 describe('metrics', () => {
   it('count outcomes, limit refusals by scope and Cognito latency, with no identifier in a label', async () => {
-    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    const text = await (await fetch(gw.gateway.metricsUrl)).text();
     expect(text).toMatch(/otpgate_graphql_outcomes_total\{operation="verifyOtp",outcome="CODE_MISMATCH"\} 1/);
     expect(text).toMatch(/otpgate_limit_refusals_total\{scope="\w+",code="RATE_LIMITED"\} \d+/);
     expect(text).toMatch(

@@ -285,12 +285,13 @@ describe('operation limits', () => {
 });
 
 describe('operations endpoints', () => {
-  it('/healthz, /readyz and /metrics', async () => {
+  it('/healthz, /readyz, and /metrics on the metrics listener', async () => {
     expect((await fetch(`${gw.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${gw.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ status: 'ready', checks: { store: 'up', cognito: 'up' } });
-    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect((await fetch(`${gw.url}/metrics`)).status).toBe(404);
+    const metrics = await (await fetch(gw.gateway.metricsUrl)).text();
     expect(metrics).toMatch(
       /otpgate_graphql_outcomes_total\{operation="verifyOtp",outcome="BAD_USER_INPUT"\} \d+/,
     );

@@ -18,6 +18,7 @@ it('local mode: embedded emulator, loopback origins, introspection on, a banner 
     hmacSecret: local.hmacSecret,
     port: 0,
     host: '127.0.0.1',
+    metricsPort: 0,
     local: true,
     logLevel: 'silent',
     processMetrics: false,
@@ -27,8 +28,10 @@ it('local mode: embedded emulator, loopback origins, introspection on, a banner 
     },
   });
 
-  const banner = localBanner(`${gateway.url}/graphql`, local, true);
+  const banner = localBanner(`${gateway.url}/graphql`, local, true, undefined, gateway.metricsUrl);
   expect(banner).toContain(`${gateway.url}/graphql`);
+  expect(banner).toMatch(new RegExp(`Metrics: +${gateway.metricsUrl.replaceAll('.', '\\.')} `));
+  expect(gateway.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
   expect(banner).toContain(`${local.emulator.url}/_dev/mailbox`);
   expect(banner).toMatch(/in-memory store: single process only/);
   expect((await fetch(`${local.emulator.url}/_dev/mailbox`)).status).toBe(200);

@@ -56,6 +56,8 @@ export interface GatewayProcess extends AsyncDisposable {
   /** `http://127.0.0.1:<port>` */
   readonly url: string;
   readonly port: number;
+  /** The metrics listener's `http://127.0.0.1:<port>/metrics`, from the listening line. */
+  readonly metricsUrl: string;
   /** True until the process has exited. */
   readonly running: boolean;
   /** Resolves with the exit code when the process ends (128 + signal number when a signal killed it). */
@@ -103,6 +105,8 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     PATH: process.env.PATH,
     PORT: '0',
     HOST: '127.0.0.1',
+    // Several gateways run at once: each takes a free metrics port instead of the default 9464.
+    METRICS_PORT: '0',
     NODE_ENV: 'test',
     LOG_LEVEL: 'info',
     OTPGATE_HMAC_SECRET: TEST_HMAC_SECRET,
@@ -127,15 +131,17 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     ready: (line) => {
       if (!line.startsWith('{') || !line.includes('"gateway listening"')) return undefined;
       try {
-        const url = (JSON.parse(line) as { url?: unknown }).url;
-        return typeof url === 'string' ? url : undefined;
+        const { url, metricsUrl } = JSON.parse(line) as { url?: unknown; metricsUrl?: unknown };
+        return typeof url === 'string'
+          ? { url, metricsUrl: typeof metricsUrl === 'string' ? metricsUrl : '' }
+          : undefined;
       } catch {
         return undefined;
       }
     },
     readyTimeoutMs: startTimeoutMs,
   });
-  const url = child.ready;
+  const { url, metricsUrl } = child.ready;
   const port = Number(new URL(url).port);
 
   const parsedLogs = () => {
@@ -179,6 +185,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     pid: child.pid,
     url,
     port,
+    metricsUrl,
     get running() {
       return child.running;
     },

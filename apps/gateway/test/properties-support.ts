@@ -171,7 +171,7 @@ export interface AnswerRules {
   allowInternal?: boolean;
   /** A HEAD request: there is no body to check. */
   head?: boolean;
-  /** False for paths other than /graphql (health, metrics): only the status and error shape apply. @default true */
+  /** False for paths other than /graphql (health): only the status and error shape apply. @default true */
   graphql?: boolean;
 }
 
@@ -241,7 +241,7 @@ export function assertContractAnswer(answer: RawResponse, rules: AnswerRules): C
   // HEAD answers carry the headers of a GET and no body.
   if (rules.head) return [];
   const contentType = String(answer.headers['content-type'] ?? '');
-  // /healthz, /metrics: their own formats, only never Fastify's error shape (checked below).
+  // /healthz, /readyz: their own formats, only never Fastify's error shape (checked below).
   if (rules.graphql === false && !/json/.test(contentType)) return [];
   if (!/json/.test(contentType) || answer.text === '') {
     // HEAD, preflights and 404s answer without a GraphQL body; nothing else may.

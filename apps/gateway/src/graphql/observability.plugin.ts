@@ -6,9 +6,9 @@ import type { Logger } from 'pino';
 import type { GatewayContext } from '../context.js';
 import { classifyError } from '../errors.js';
 import type { GatewayMetrics } from '../http/metrics.js';
-import { AUTH_MUTATIONS } from './one-auth-field.rule.js';
+import { GUARDED_ROOT_FIELDS } from './one-auth-field.rule.js';
 
-const KNOWN_FIELDS = new Set([...AUTH_MUTATIONS, 'me']);
+const KNOWN_FIELDS = new Set(Object.values(GUARDED_ROOT_FIELDS).flatMap((fields) => [...fields]));
 
 /**
  * The metrics label of an operation: its first root field if it is one of ours, else `other`. Never the

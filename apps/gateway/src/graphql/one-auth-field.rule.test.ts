@@ -7,11 +7,14 @@ const schema = buildGatewaySchema();
 const errorsOf = (document: string) => validate(schema, parse(document), [oneAuthFieldRule]);
 
 describe('oneAuthFieldRule', () => {
-  it('allows one auth mutation, with __typename beside it', () => {
+  it('allows one auth mutation or one me, with __typename beside it', () => {
     expect(
       errorsOf('mutation { verifyOtp(input: { handle: "h", code: "1" }) { nextStep } __typename }'),
     ).toEqual([]);
-    expect(errorsOf('query { me { sub } a: me { sub } }')).toEqual([]);
+    expect(errorsOf('query { me { sub } __typename }')).toEqual([]);
+    expect(errorsOf('query { ...A } fragment A on Query { me { sub } }')).toEqual([]);
+    // Guarded sets are per operation type: a query and a mutation of one document each hold theirs.
+    expect(errorsOf('query Q { me { sub } } mutation M { signOut(input: {}) }')).toEqual([]);
   });
 
   it.each([
@@ -30,6 +33,12 @@ describe('oneAuthFieldRule', () => {
       'mutation { ...A ... on Mutation { verifyOtp(input: { handle: "h", code: "2" }) { nextStep } } } fragment A on Mutation { verifyOtp(input: { handle: "h", code: "1" }) { nextStep } }',
     ],
     ['a field under @skip', 'mutation { signOut(input: {}) signOut(input: {}) @skip(if: true) }'],
+    ['me twice', 'query { me { sub } me { email } }'],
+    ['an aliased me', 'query { a: me { sub } }'],
+    ['five aliased me', `query { ${[1, 2, 3, 4, 5].map((i) => `m${i}: me { sub }`).join(' ')} }`],
+    ['me aliased in a fragment', 'query { ...A } fragment A on Query { a: me { sub } }'],
+    ['me in an inline fragment and beside it', 'query { me { sub } ... on Query { me { email } } }'],
+    ['me under @include', 'query { me { sub } me @include(if: false) { email } }'],
   ])('refuses %s with BAD_USER_INPUT on `operation`', (_name, document) => {
     const errors = errorsOf(document);
     expect(errors).toHaveLength(1);

@@ -2,9 +2,11 @@ import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client
 
 /**
  * Prometheus metrics on the gateway's own Registry (never the global one, so several gateways can
- * live in one process, as in tests). Labels are closed sets: operation names from the schema, error
- * codes from docs/API.md, limit scopes from the engine. Never an identifier, a profile chosen by an
- * unauthenticated header value, or an operation name a client picked.
+ * live in one process, as in tests), served on the metrics listener only (metrics-server.ts). Labels
+ * are closed sets: operation names from the schema, error codes from docs/API.md, limit scopes from the
+ * engine. Never an identifier, a profile chosen by an unauthenticated header value, an operation name a
+ * client picked, or anything about an account the client's own answer does not say: the outcome
+ * codes are the ones the client was sent.
  */
 export interface GatewayMetrics {
   readonly registry: Registry;
@@ -14,7 +16,10 @@ export interface GatewayMetrics {
   readonly outcomes: Counter<'operation' | 'outcome'>;
   /** Duration of engine calls (which wrap the Cognito calls), by flow, in seconds. */
   readonly engineDuration: Histogram<'operation'>;
-  /** Duration of each Cognito call, by the engine's step (SignUp, InitiateAuth, …) and outcome, seconds. */
+  /**
+   * Duration of each Cognito call, by the engine's step (SignUp, InitiateAuth, …) and outcome, seconds.
+   * `error` is a failure of Cognito itself; an answer about an account counts `ok` (engine.ts).
+   */
   readonly cognitoDuration: Histogram<'step' | 'outcome'>;
   /** Refusals by limits, by the engine's limit scope and code (RATE_LIMITED / TOO_MANY_ATTEMPTS). */
   readonly limitRefusals: Counter<'scope' | 'code'>;
@@ -51,7 +56,7 @@ export function createMetrics(options: MetricsOptions = {}): GatewayMetrics {
     }),
     cognitoDuration: new Histogram({
       name: 'otpgate_cognito_call_duration_seconds',
-      help: 'Duration of Cognito calls by engine step and outcome (ok, error)',
+      help: 'Duration of Cognito calls by engine step and outcome (error: Cognito failed; ok: it answered)',
       labelNames: ['step', 'outcome'],
       buckets: [0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 4],
       registers: [registry],
