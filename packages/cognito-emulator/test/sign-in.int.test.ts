@@ -109,11 +109,13 @@ describe('USER_AUTH sign-in', () => {
     expectTokens(done.AuthenticationResult);
   });
 
-  it('a PREFERRED_CHALLENGE the user does not have falls back to the factor they have', async () => {
+  it('a PREFERRED_CHALLENGE the user does not have is answered SELECT_CHALLENGE, and nothing is sent', async () => {
     const email = newEmail();
     await confirmedUser(h, email);
+    const before = h.emulator.messages(email).length;
     const started = await startSignIn(h, email, { PREFERRED_CHALLENGE: 'SMS_OTP' });
-    expect(started).toMatchObject({ ChallengeName: 'EMAIL_OTP', AvailableChallenges: ['EMAIL_OTP'] });
+    expect(started).toMatchObject({ ChallengeName: 'SELECT_CHALLENGE', AvailableChallenges: ['EMAIL_OTP'] });
+    expect(h.emulator.messages(email)).toHaveLength(before);
     await expect(startSignIn(h, email, { PREFERRED_CHALLENGE: 'CARRIER_PIGEON' })).rejects.toMatchObject(
       rejection('InvalidParameterException', /PREFERRED_CHALLENGE/),
     );

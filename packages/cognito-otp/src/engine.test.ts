@@ -76,7 +76,8 @@ describe('engine against a scripted Cognito', () => {
     const step = await engine.startSignIn({ email: 'Yuki@Example.com', channel: 'SMS' }, ctx);
     expect(step).toMatchObject({
       nextStep: 'CONFIRM_SIGN_IN_WITH_SMS_CODE',
-      challenge: { codeLength: 8, delivery: { medium: 'SMS', destination: '+*********6789' } },
+      // The other channel's number is never shown, not even its last digits.
+      challenge: { codeLength: 8, delivery: { medium: 'SMS', destination: '+***********' } },
     });
     expect(sent.map((s) => s.name)).toEqual(['InitiateAuth', 'RespondToAuthChallenge']);
     expect(sent[0]!.input).toMatchObject({

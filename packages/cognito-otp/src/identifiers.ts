@@ -95,21 +95,25 @@ export interface IdentifierKeys {
   /** The limit key of a destination: HMAC-SHA256 (base64url) of kind and normalised value. */
   destinationKey(identifier: Identifier): string;
   /**
-   * A masked destination for a channel the engine cannot see (an unknown address, or a known one
-   * asked for on the other channel): same format as a real one and stable per address, so asking twice
-   * gives the same answer, as it would for a real account.
+   * The masked destination shown for a code on `medium`: the identifier itself, masked, on its own
+   * channel; on the other channel (a phone number asked for an email code, an email for an SMS code)
+   * a fixed stand-in, CROSS_CHANNEL_MASK, for every address, known or not. Showing the account's
+   * real other address, even masked, would tell whoever knows one identifier something of the other
+   * (an email's initials, a phone's last digits and length), and a made-up one would differ from it.
    */
   plausibleMask(identifier: Identifier, medium: DeliveryMedium): string;
 }
 
-/** Digits a made-up phone mask has: 11, the length of the commonest numbers (NANP +1 and many others). */
-const PLAUSIBLE_PHONE_DIGITS = 11;
+/** What a code sent to the account's other channel shows as its destination: nothing of that address. */
+export const CROSS_CHANNEL_MASK: Readonly<Record<DeliveryMedium, string>> = Object.freeze({
+  EMAIL: '***@***',
+  SMS: '+***********',
+});
 
 export function identifierKeys(secret: Buffer): IdentifierKeys {
   // One derived key per purpose, so the values of one use say nothing about another's.
   const derive = (purpose: string) => createHmac('sha256', secret).update(`otpgate/${purpose}/v1`).digest();
   const destinationSecret = derive('destination');
-  const maskSecret = derive('plausible-mask');
   const tag = (identifier: Identifier) => `${identifier.kind}:${identifier.value}`;
   return {
     destinationKey: (identifier) =>
@@ -117,15 +121,7 @@ export function identifierKeys(secret: Buffer): IdentifierKeys {
     plausibleMask(identifier, medium) {
       if (medium === 'EMAIL' && identifier.kind === 'email') return maskEmail(identifier.value);
       if (medium === 'SMS' && identifier.kind === 'phone') return maskPhone(identifier.value);
-      const bytes = createHmac('sha256', maskSecret)
-        .update(`${medium}:${tag(identifier)}`)
-        .digest();
-      if (medium === 'EMAIL') {
-        const letter = (i: number) => String.fromCharCode(97 + ((bytes[i] ?? 0) % 26));
-        return `${letter(0)}***@${letter(1)}***`;
-      }
-      const digits = [...bytes.subarray(2, 6)].map((b) => String(b % 10)).join('');
-      return `+${'*'.repeat(PLAUSIBLE_PHONE_DIGITS - 4)}${digits}`;
+      return CROSS_CHANNEL_MASK[medium];
     },
   };
 }

@@ -3,6 +3,7 @@
 import { ConfirmSignUpCommand, SignUpCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { createTestEngine } from '@otpgate/testing';
 import { describe, expect, test } from 'vitest';
+import { CROSS_CHANNEL_MASK } from '../src/identifiers.js';
 import type { AuthStep } from '../src/types.js';
 import { challengeOf, expectOtpError, newEmail, registeredUser } from './helpers.js';
 
@@ -67,14 +68,38 @@ describe('enumeration safety', () => {
     expect(done.nextStep).toBe('DONE');
   });
 
-  test('the other channel: a stable made-up mask of the same format', async () => {
+  test('the other channel: the same stand-in mask for every address, nothing of the real one', async () => {
     await using t = await createTestEngine({ pool: { preventUserExistenceErrors: 'LEGACY' } });
     const email = newEmail();
     const first = challengeOf(await t.engine.startSignIn({ email, channel: 'SMS' }, t.ctx()));
-    t.clock.advance(30_000);
-    const second = challengeOf(await t.engine.startSignIn({ email, channel: 'SMS' }, t.ctx()));
-    expect(first.delivery.destination).toMatch(/^\+\*{7}[0-9]{4}$/);
-    expect(second.delivery.destination).toBe(first.delivery.destination);
+    expect(first.delivery.destination).toBe(CROSS_CHANNEL_MASK.SMS);
+    const phone = challengeOf(
+      await t.engine.startSignIn({ phoneNumber: '+15550001234', channel: 'EMAIL' }, t.ctx()),
+    );
+    expect(phone.delivery.destination).toBe(CROSS_CHANNEL_MASK.EMAIL);
+  });
+
+  test('known and unknown identifiers answer with the same next step and mask on every channel', async () => {
+    await using t = await createTestEngine({
+      limits: { sendPerDestination: [{ points: 50, durationSeconds: 30 }] },
+    });
+    // Accounts: email-only, and email + phone (signed up with a phone number, signed in once by SMS).
+    const emailOnly = newEmail('only');
+    await registeredUser(t, emailOnly);
+    const withPhone = newEmail('both');
+    const phone = `+1555${String(Date.now()).slice(-7)}`;
+    await registeredUser(t, withPhone, phone);
+    const answer = async (input: Record<string, string>) => {
+      const step = await t.engine.startSignIn(input as never, t.ctx());
+      return `${step.nextStep} ${challengeOf(step).delivery.destination.replace(/[a-z0-9]/g, 'x')}`;
+    };
+    for (const channel of ['EMAIL', 'SMS'] as const) {
+      const unknownEmail = await answer({ email: newEmail('nobody'), channel });
+      expect(await answer({ email: emailOnly, channel })).toBe(unknownEmail);
+      expect(await answer({ email: withPhone, channel })).toBe(unknownEmail);
+      const unknownPhone = await answer({ phoneNumber: '+15559876543', channel });
+      expect(await answer({ phoneNumber: phone, channel })).toBe(unknownPhone);
+    }
   });
 
   test('an account without the asked factor (SELECT_CHALLENGE without it) gets a made-up challenge', async () => {
@@ -100,7 +125,7 @@ describe('enumeration safety', () => {
     t.emulator.clearMessages();
     const step = await t.engine.startSignIn({ email, channel: 'SMS' }, t.ctx());
     expect(step.nextStep).toBe('CONFIRM_SIGN_IN_WITH_SMS_CODE');
-    expect(challengeOf(step).delivery.destination).toMatch(/^\+\*{7}[0-9]{4}$/);
+    expect(challengeOf(step).delivery.destination).toBe(CROSS_CHANNEL_MASK.SMS);
     expect(t.emulator.messages()).toEqual([]);
   });
 

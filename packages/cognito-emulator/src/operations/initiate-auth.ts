@@ -45,8 +45,9 @@ const FIRST_FACTOR_CHALLENGES = ['PASSWORD', 'PASSWORD_SRP', 'EMAIL_OTP', 'SMS_O
  * InitiateAuth. USER_AUTH (needs ALLOW_USER_AUTH and the ESSENTIALS tier or higher):
  * - with a Session from ConfirmSignUp (top-level `Session` or `AuthParameters.SESSION`, as the CLI
  *   of the transcript sends it): tokens at once, and the Session is spent;
- * - otherwise the PREFERRED_CHALLENGE when the user has it, or the only factor the user has, is issued
- *   at once (a new 8-digit code is sent); with several factors the answer is SELECT_CHALLENGE.
+ * - otherwise the PREFERRED_CHALLENGE when the user has it, or without a preference the only factor
+ *   the user has, is issued at once (a new 8-digit code is sent); a preference the user does not have,
+ *   or several factors and no preference, is answered SELECT_CHALLENGE [D].
  *   Calling it again is how a sign-in code is resent: new code, new Session.
  * Unknown users: UserNotFoundException under PreventUserExistenceErrors LEGACY; under ENABLED a
  * challenge of the same shape whose Session accepts no code, and nothing is sent.
@@ -138,10 +139,9 @@ export function initiateAuth(input: Input, ctx: OperationContext): object | Prom
     }
     return issueOtp(ctx, pool, client, user, preferred, factors);
   }
-  // "If the preferred challenge isn't available, Amazon Cognito responds with SELECT_CHALLENGE" [D]:
-  // for WEB_AUTHN (a user without a passkey) the emulator does so; other preferences keep the older
-  // behaviour of issuing the user's only factor.
-  if (preferred === 'WEB_AUTHN') return selectChallenge(ctx, pool, client, user.username, factors, false);
+  // "If the preferred challenge isn't available, Amazon Cognito responds with SELECT_CHALLENGE" [D],
+  // whatever was preferred: an email-only user asked for SMS_OTP is not sent an email code.
+  if (preferred !== undefined) return selectChallenge(ctx, pool, client, user.username, factors, false);
   const [only] = factors.otp;
   if (factors.available.length === 1 && only) return issueOtp(ctx, pool, client, user, only, factors);
   return selectChallenge(ctx, pool, client, user.username, factors, false);

@@ -67,8 +67,9 @@ describe('the Cognito exception table', () => {
     expect(code(expired, 'AutoSignIn')).toBe('signal:SESSION_REJECTED');
     expect(code(expired, 'ConfirmSignUp')).toBe('signal:SESSION_REJECTED');
     const lockout = cognito('NotAuthorizedException', 'Password attempts exceeded');
-    expect(code(lockout, 'RespondToAuthChallenge')).toBe('TOO_MANY_ATTEMPTS');
-    expect(code(lockout, 'InitiateAuth')).toBe('TOO_MANY_ATTEMPTS');
+    // Cognito's lockout must not tell a real account from an unknown one (see notAuthorized).
+    expect(code(lockout, 'RespondToAuthChallenge')).toBe('CODE_MISMATCH');
+    expect(code(lockout, 'InitiateAuth')).toBe('signal:LOCKED_OUT');
     expect(code(cognito('NotAuthorizedException', 'User is disabled.'), 'InitiateAuth')).toBe(
       'signal:UNKNOWN_USER',
     );

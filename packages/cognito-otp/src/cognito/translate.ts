@@ -34,13 +34,15 @@ export type CognitoStep =
  * one into INTERNAL_SERVER_ERROR).
  * - UNKNOWN_USER: Cognito said, as PreventUserExistenceErrors LEGACY allows, that nobody can sign in
  *   with this name (unknown or disabled). Sign-in steps answer with a made-up challenge.
+ * - LOCKED_OUT: Cognito locked the user out after wrong codes. Sign-in steps answer with a made-up
+ *   challenge, as for an unknown address.
  * - USER_NOT_CONFIRMED: the name belongs to an account whose sign-up was never confirmed (possibly
  *   someone else's squat on the address). startSignIn sends the confirmation code instead.
  * - SESSION_REJECTED: the Session we passed is no longer valid (SignUp's to ConfirmSignUp, ConfirmSignUp's
  *   to the automatic sign-in). ConfirmSignUp is retried without it; the automatic sign-in falls back
  *   to a normal sign-in.
  */
-export type SignalKind = 'UNKNOWN_USER' | 'USER_NOT_CONFIRMED' | 'SESSION_REJECTED';
+export type SignalKind = 'UNKNOWN_USER' | 'USER_NOT_CONFIRMED' | 'LOCKED_OUT' | 'SESSION_REJECTED';
 
 export class CognitoSignal extends Error {
   constructor(
@@ -80,13 +82,16 @@ function notAuthorized(step: CognitoStep, message: string): Translation {
   if (CLIENT_CONFIGURATION.test(message)) return { code: 'INTERNAL_SERVER_ERROR' };
   switch (step) {
     case 'InitiateAuth':
-      // A locked-out user gets TOO_MANY_ATTEMPTS; a disabled one is answered like an unknown address.
-      if (LOCKOUT.test(message)) return { code: 'TOO_MANY_ATTEMPTS', retryAfterSeconds: RETRY_AFTER.lockout };
-      return 'UNKNOWN_USER';
+      // A locked-out or disabled user is answered like an unknown address: a distinct answer would
+      // tell anyone that the address has an account (and that someone has been guessing its codes).
+      return LOCKOUT.test(message) ? 'LOCKED_OUT' : 'UNKNOWN_USER';
     case 'RespondToAuthChallenge':
       // Expired, spent or dead Session (including "dead after wrong codes"): a resend gives a new one.
-      // The lockout has the same exception; only its wording tells it apart.
-      if (LOCKOUT.test(message)) return { code: 'TOO_MANY_ATTEMPTS', retryAfterSeconds: RETRY_AFTER.lockout };
+      // The lockout has the same exception; only its wording tells it apart. It is answered as a wrong
+      // code, as a made-up handle of an unknown address would be: TOO_MANY_ATTEMPTS here would say
+      // the address is real. Cognito's lockout is short (at most about 15 minutes) and ours, per handle,
+      // destination and IP, stops the guessing.
+      if (LOCKOUT.test(message)) return { code: 'CODE_MISMATCH' };
       return { code: 'CODE_EXPIRED' };
     case 'AutoSignIn':
       // The ConfirmSignUp Session is expired or spent: the flow starts a normal sign-in instead.

@@ -1,7 +1,7 @@
 import type { InitiateAuthCommandOutput } from '@aws-sdk/client-cognito-identity-provider';
 import type { OtpChallengeName } from '../cognito/api.js';
 import { isSignal } from '../cognito/translate.js';
-import { type Identifier, maskIdentifier, redrawMask } from '../identifiers.js';
+import { type Identifier, maskIdentifier } from '../identifiers.js';
 import { otpError } from '../messages.js';
 import type { DeliveryMedium, OtpChannel } from '../types.js';
 import type { HandleRecord } from './record.js';
@@ -87,7 +87,7 @@ export async function issueSignInChallenge(
       });
     }
   } catch (error) {
-    if (isSignal(error, 'UNKNOWN_USER')) return await made();
+    if (isSignal(error, 'UNKNOWN_USER') || isSignal(error, 'LOCKED_OUT')) return await made();
     if (isSignal(error, 'USER_NOT_CONFIRMED')) return { ...(await made()), unconfirmed: true };
     throw error;
   }
@@ -102,10 +102,10 @@ export async function issueSignInChallenge(
 
   const medium = MEDIUM_OF[challenge];
   const sameChannel = (medium === 'EMAIL') === (identifier.kind === 'email');
+  // The other channel's address is never shown, not even masked (see IdentifierKeys.plausibleMask).
   const destination = sameChannel
     ? maskIdentifier(identifier)
-    : (redrawMask(medium, output.ChallengeParameters?.CODE_DELIVERY_DESTINATION) ??
-      call.engine.keys.plausibleMask(identifier, medium));
+    : call.engine.keys.plausibleMask(identifier, medium);
   const challengeUsername = output.ChallengeParameters?.USERNAME;
   return {
     fake: false,

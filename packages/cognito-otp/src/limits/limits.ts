@@ -70,7 +70,10 @@ export interface LimitsConfig {
    */
   wrongCodesPerHandle: number;
   /**
-   * Wrong codes per destination across handles; a resend (new handle or new code) does not refill it.
+   * Wrong codes per destination across handles, counted per client IP (IPv6 /64): a resend (new handle
+   * or new code) does not refill it, and a stranger who spends it cannot lock the address's owner out
+   * of a fresh code from another network. Guessing from many networks at once is bounded by the
+   * destination's send budget times `wrongCodesPerHandle`.
    * @default [{ points: 10, durationSeconds: 3600 }]
    */
   wrongCodesPerDestination: LimitRule[];
@@ -328,7 +331,9 @@ export class Limits {
     if (result.ok) return;
     const generalOnly =
       result.stage === before.length &&
-      result.blocked.every(({ budget }) => this.#byName.get(budget.name)?.scope === 'profile');
+      result.blocked.every(
+        ({ budget }) => this.#byName.get(budget.name.split(':').slice(0, 2).join(':'))?.scope === 'profile',
+      );
     if (!generalOnly) throw this.refusal(result.blocked);
     this.#onShed?.();
     if (!(await this.#isClean(p.ip))) throw this.refusal(result.blocked);
@@ -364,7 +369,12 @@ export class Limits {
   wrongCodeReserve(ip: string): HandleBudget[] {
     const subject = this.#ip(ip);
     return [
-      ...this.#wrongDestination.map((layer) => this.#budget(layer, HANDLE_DESTINATION)),
+      // One counter per destination and IP: the IP's hash goes into the counter's name, since the
+      // destination (the subject) is only known inside the store's lock step.
+      ...this.#wrongDestination.map((layer) => ({
+        ...this.#budget(layer, HANDLE_DESTINATION),
+        name: `${layer.name}:${subject}`,
+      })),
       ...this.#wrongIp.map((layer) => this.#budget(layer, subject)),
     ];
   }
@@ -404,7 +414,8 @@ export class Limits {
   refusal(blocked: readonly Blocked[]): OtpError {
     let worst: { layer: Layer; seconds: number } | undefined;
     for (const { budget, retryAfterMs } of blocked) {
-      const layer = this.#byName.get(budget.name);
+      // A name may carry a qualifier after the rule (wrong-dst:3600s:<ip hash>).
+      const layer = this.#byName.get(budget.name.split(':').slice(0, 2).join(':'));
       if (layer === undefined) continue;
       const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
       if (worst === undefined || seconds > worst.seconds) worst = { layer, seconds };
