@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../src/testing.js';
-import { CONFIRM_SIGN_UP, SIGN_UP, START_SIGN_IN, type StepData, VERIFY_OTP } from './operations.js';
+import { CONFIRM_SIGN_UP, SIGN_UP, START_SIGN_IN, VERIFY_OTP } from './operations.js';
+import { stepAs } from './step-as.js';
 
 // Issue 11, items 3 and 4, over real HTTP: what startSignIn answers must not tell a registered
 // identifier from an unknown one, whatever channel is asked for and however many wrong codes a
@@ -21,15 +22,8 @@ afterAll(async () => {
   await gw?.close();
 });
 
-async function step(query: string, input: Record<string, unknown>, ip = '203.0.113.5') {
-  const response = await gw.graphql<Record<string, StepData>>(
-    query,
-    { input },
-    { headers: { 'x-forwarded-for': ip } },
-  );
-  const data = response.body.data ? Object.values(response.body.data)[0] : undefined;
-  return { step: data, error: response.body.errors?.[0] };
-}
+const step = (query: string, input: Record<string, unknown>, ip = '203.0.113.5') =>
+  stepAs(gw, query, input, ip);
 
 /** What an observer compares: the next step and the mask's shape (letters and digits blurred). */
 async function shape(input: Record<string, unknown>, ip?: string): Promise<string> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../src/testing.js';
-import { CONFIRM_SIGN_UP, SIGN_UP, START_SIGN_IN, type StepData } from './operations.js';
+import { CONFIRM_SIGN_UP, SIGN_UP, START_SIGN_IN } from './operations.js';
+import { stepAs } from './step-as.js';
 
 // Issue 11, items 2 and 10, over real HTTP with the default limits (one code per address per 30 s):
 // an address someone else signed up and never confirmed can still be taken by its owner, and a
@@ -19,15 +20,7 @@ afterAll(async () => {
   await gw?.close();
 });
 
-async function step(query: string, input: Record<string, unknown>, ip: string) {
-  const response = await gw.graphql<Record<string, StepData>>(
-    query,
-    { input },
-    { headers: { 'x-forwarded-for': ip } },
-  );
-  const data = response.body.data ? Object.values(response.body.data)[0] : undefined;
-  return { step: data, error: response.body.errors?.[0] };
-}
+const step = (query: string, input: Record<string, unknown>, ip: string) => stepAs(gw, query, input, ip);
 
 describe('a squatted address', () => {
   it('signUp by the owner sends the confirmation code again, and the owner gets in with it', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { startTestGateway, type TestGateway } from '../src/testing.js';
-import { CONFIRM_SIGN_UP, SIGN_UP, START_SIGN_IN, type StepData, VERIFY_OTP } from './operations.js';
+import { startTestGateway } from '../src/testing.js';
+import { CONFIRM_SIGN_UP, SIGN_UP, START_SIGN_IN, VERIFY_OTP } from './operations.js';
+import { stepAs } from './step-as.js';
 
 // Issue 11, items 1 and 6, over real HTTP: budgets a client cannot turn against everyone by flooding
 // from one network, nor multiply by picking another profile in its header.
@@ -8,21 +9,7 @@ import { CONFIRM_SIGN_UP, SIGN_UP, START_SIGN_IN, type StepData, VERIFY_OTP } fr
 let seq = 0;
 const address = (tag: string) => `${tag}.${process.pid}.${++seq}@budgets.example`;
 
-async function step(
-  gw: TestGateway,
-  query: string,
-  input: Record<string, unknown>,
-  ip: string,
-  profile?: string,
-) {
-  const response = await gw.graphql<Record<string, StepData>>(
-    query,
-    { input },
-    { headers: { 'x-forwarded-for': ip }, ...(profile !== undefined && { profile }) },
-  );
-  const data = response.body.data ? Object.values(response.body.data)[0] : undefined;
-  return { step: data, error: response.body.errors?.[0] };
-}
+const step = stepAs;
 
 describe('a flood from a few IPv6 networks', () => {
   it('cannot spend the profile budget for a user from another network', async () => {
