@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DemoServer, startDemoServer } from '@otpgate/gateway/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoServer, startDemoServer } from '../server/demo-server.js';
 
-// The gateway's local-mode server of the built demo page (apps/gateway/src/local.ts), on a fake build:
+// The demo page's static server (server/demo-server.ts), on a fake build:
 // a page, an asset, and a secret next to the build folder that must never be served.
 let dir: string;
 let server: DemoServer;

@@ -18,9 +18,9 @@ function usageError(run: () => unknown): string {
 }
 
 describe('cognito-emulator command line', () => {
-  it('defaults: 127.0.0.1:9229, us-east-1, the passwordless pool, no quotas', () => {
+  it('defaults: 127.0.0.1:4002, us-east-1, the passwordless pool, no quotas', () => {
     expect(parseCliArgs([])).toEqual({
-      port: 9229,
+      port: 4002,
       host: '127.0.0.1',
       region: 'us-east-1',
       pool: {},
