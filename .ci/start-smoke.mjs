@@ -86,7 +86,7 @@ if (code !== 0) fail(`exit status ${code} after SIGINT, expected 0`);
 // An operator-facing notice the AWS SDK prints on Node < 22 is the one tolerated line.
 const noise = output
   .split('\n')
-  .filter((line) => /ELIFECYCLE|Error\b|^\s+at |Warning|WARN|[Dd]eprecat/.test(line))
+  .filter((line) => /ELIFECYCLE|Error\b|^\s+at |Warning|WARN\b|[Dd]eprecat/.test(line))
   .filter(
     (line) =>
       !(Number(process.versions.node.split('.')[0]) < 22 && /AWS SDK for JavaScript|NodeVersion/i.test(line)),
