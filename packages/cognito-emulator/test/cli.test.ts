@@ -32,6 +32,11 @@ describe('cognito-emulator command line', () => {
     });
   });
 
+  it('ignores a leading `--` (pnpm and npm pass theirs on), not one later', () => {
+    expect(parseCliArgs(['--', '--print-json', '--port', '0'])).toMatchObject({ printJson: true, port: 0 });
+    expect(usageError(() => parseCliArgs(['--print-json', '--', '--port', '0']))).toMatch(/positional/i);
+  });
+
   it('PORT sets the port and --port overrides it', () => {
     expect(parseCliArgs([], { PORT: '4000' }).port).toBe(4000);
     expect(parseCliArgs(['--port', '0'], { PORT: '4000' }).port).toBe(0);
