@@ -24,7 +24,9 @@ const optionalText = z
   .optional();
 
 /** A port number, or undefined when the variable is unset or empty (the caller's default applies). */
-const optionalPort = optionalText.pipe(z.coerce.number<string | undefined>().int().min(0).max(65535).optional());
+const optionalPort = optionalText.pipe(
+  z.coerce.number<string | undefined>().int().min(0).max(65535).optional(),
+);
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
