@@ -78,7 +78,8 @@ code.code { font: 600 1.15rem/1 ui-monospace, monospace; letter-spacing: .12em; 
 /* A phone: one card per message (address, then badges, code and time) instead of five columns. */
 @media (max-width: 40rem) {
   main { padding: 1rem .75rem; }
-  table, tbody, td { display: block; }
+  table, tbody, td, caption { display: block; }
+  caption { padding: .5rem .75rem; border-bottom: 1px solid var(--line); }
   thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
   tr { display: flex; flex-wrap: wrap; align-items: center; gap: .4rem .6rem; padding: .7rem .75rem; border-bottom: 1px solid var(--line); }
   td { padding: 0; border: 0; }
