@@ -27,7 +27,7 @@ beforeAll(async () => {
     root: join(dir, 'dist'),
     graphqlUrl: 'http://127.0.0.1:4000/graphql',
     clientName: 'shop"><script>alert(1)</script>',
-    mailboxUrl: 'http://127.0.0.1:9229/_dev/mailbox',
+    mailboxUrl: 'http://127.0.0.1:4002/_dev/mailbox',
   });
 });
 afterAll(async () => {
@@ -60,7 +60,7 @@ describe('startDemoServer', () => {
     expect(page.body).toContain(
       '<meta name="otpgate-graphql-url" content="http://127.0.0.1:4000/graphql" />',
     );
-    expect(page.body).toContain('content="http://127.0.0.1:9229/_dev/mailbox"');
+    expect(page.body).toContain('content="http://127.0.0.1:4002/_dev/mailbox"');
     expect(page.body).not.toContain('<script>alert(1)');
     expect(page.body).toContain('shop&#34;&#62;&#60;script&#62;');
   });
