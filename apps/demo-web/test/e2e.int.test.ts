@@ -240,6 +240,7 @@ describe('the demo page in Chromium', () => {
     expect(await signIn.isDisabled()).toBe(true);
     expect(await focused()).toBe('email');
     expect(await cardBox()).toEqual(emailCard);
+    await shoot('06-rate-limited');
 
     // It counts down live...
     await advance(10_000);
