@@ -5,15 +5,15 @@
 // terminal sends it): exit status 0 and no error, stack, warning or "ELIFECYCLE" in the output.
 // .ci/run calls it first, in a fresh clone, so it also covers the install and build from nothing.
 //
-// Ports: PORT, DEMO_PORT and EMULATOR_PORT are 0 (free ports) so a busy machine cannot fail it; the
-// banner says where each landed.
+// Ports: PORT, DEMO_PORT, EMULATOR_PORT and METRICS_PORT are 0 (free ports) so a busy machine cannot
+// fail it; the banner says where each landed.
 import { spawn } from 'node:child_process';
 
 const START_TIMEOUT_MS = 15 * 60_000;
 const started = Date.now();
 const child = spawn('npm', ['start'], {
   detached: true, // its own process group, like a terminal's foreground job
-  env: { ...process.env, PORT: '0', DEMO_PORT: '0', EMULATOR_PORT: '0' },
+  env: { ...process.env, PORT: '0', DEMO_PORT: '0', EMULATOR_PORT: '0', METRICS_PORT: '0' },
   stdio: ['ignore', 'pipe', 'pipe'],
 });
 let output = '';

@@ -80,7 +80,8 @@ async function main(): Promise<void> {
     await owned.close();
     await local?.close();
     // The metrics listener starts first; a listen error carries the port it was for.
-    const metricsFailed = (error as { port?: number } | null)?.port === env.METRICS_PORT && env.METRICS_PORT !== 0;
+    const metricsFailed =
+      (error as { port?: number } | null)?.port === env.METRICS_PORT && env.METRICS_PORT !== 0;
     throw metricsFailed
       ? asListenError(error, 'METRICS_PORT', env.METRICS_PORT, env.METRICS_HOST ?? '127.0.0.1')
       : asListenError(error, 'PORT', env.PORT, host);

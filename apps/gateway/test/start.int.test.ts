@@ -91,7 +91,7 @@ describe('pnpm start, then Ctrl-C', () => {
     const gateway = start(
       'pnpm',
       ['--filter', '@otpgate/gateway', 'start'],
-      localEnv({ PORT: '0', DEMO_PORT: '0', EMULATOR_PORT: '0' }),
+      localEnv({ PORT: '0', DEMO_PORT: '0', EMULATOR_PORT: '0', METRICS_PORT: '0' }),
     );
     children.push(gateway);
     const [, graphql] = await waitFor(gateway, /GraphQL:\s+(http:\/\/127\.0\.0\.1:\d+)\/graphql\s+PORT\n/);
@@ -114,9 +114,10 @@ describe('pnpm start, then Ctrl-C', () => {
 
 describe('a busy port', () => {
   it.each([
-    ['PORT', { DEMO_PORT: '0', EMULATOR_PORT: '0' }],
-    ['EMULATOR_PORT', { PORT: '0', DEMO_PORT: '0' }],
-    ['DEMO_PORT', { PORT: '0', EMULATOR_PORT: '0' }],
+    ['PORT', { DEMO_PORT: '0', EMULATOR_PORT: '0', METRICS_PORT: '0' }],
+    ['EMULATOR_PORT', { PORT: '0', DEMO_PORT: '0', METRICS_PORT: '0' }],
+    ['DEMO_PORT', { PORT: '0', EMULATOR_PORT: '0', METRICS_PORT: '0' }],
+    ['METRICS_PORT', { PORT: '0', DEMO_PORT: '0', EMULATOR_PORT: '0' }],
   ])('%s: one line naming the variable, exit status 1, no stack', async (variable, others) => {
     const gateway = start(
       process.execPath,
