@@ -20,7 +20,9 @@ export class ListenError extends Error {
  * (anything else is a real failure and keeps its stack).
  */
 export function asListenError(error: unknown, variable: string, port: number, host: string): unknown {
-  const code = (error as NodeJS.ErrnoException | null)?.code;
+  const failure = error as (NodeJS.ErrnoException & { cause?: NodeJS.ErrnoException }) | null;
+  // The metrics listener wraps the listen error (its message names the listener) as `cause`.
+  const code = failure?.code ?? failure?.cause?.code;
   const options = { cause: error };
   switch (code) {
     case 'EADDRINUSE':
@@ -47,4 +49,10 @@ export function asListenError(error: unknown, variable: string, port: number, ho
     default:
       return error;
   }
+}
+
+/** The port a listen error was for (Node puts it on the error; the metrics listener on its `cause`). */
+export function failedPort(error: unknown): number | undefined {
+  const failure = error as { port?: number; cause?: { port?: number } } | null;
+  return failure?.port ?? failure?.cause?.port;
 }

@@ -3,7 +3,7 @@ import { createCognitoClient, OtpConfigError } from '@otpgate/cognito-otp';
 import { diagnose, summarizeReport } from '@otpgate/pool-doctor';
 import { loadConfig } from './config.js';
 import { GatewayConfigError, readEnv } from './env.js';
-import { asListenError, ListenError } from './listen-error.js';
+import { asListenError, failedPort, ListenError } from './listen-error.js';
 import type { DemoServer } from './local.js';
 import { createLogger } from './logger.js';
 import { openStore } from './redis.js';
@@ -80,8 +80,7 @@ async function main(): Promise<void> {
     await owned.close();
     await local?.close();
     // The metrics listener starts first; a listen error carries the port it was for.
-    const metricsFailed =
-      (error as { port?: number } | null)?.port === env.METRICS_PORT && env.METRICS_PORT !== 0;
+    const metricsFailed = env.METRICS_PORT !== 0 && failedPort(error) === env.METRICS_PORT;
     throw metricsFailed
       ? asListenError(error, 'METRICS_PORT', env.METRICS_PORT, env.METRICS_HOST ?? '127.0.0.1')
       : asListenError(error, 'PORT', env.PORT, host);
