@@ -14,6 +14,7 @@ import { EmailStep, type Flow } from './EmailStep.js';
 import { describeError } from './messages.js';
 import type { NoticeData } from './Notice.js';
 import { SignedIn } from './SignedIn.js';
+import { useCountdown } from './use-countdown.js';
 
 type Screen =
   | { name: 'email'; notice: NoticeData | null }
@@ -30,6 +31,25 @@ const asError = (error: unknown) =>
   isOtpgateError(error) ? error : new OtpgateError('INTERNAL_SERVER_ERROR', String(error));
 
 /**
+ * The notice for a failure. A wait the gateway names (RATE_LIMITED, UPSTREAM_UNAVAILABLE) counts down
+ * live and holds back what it `blocks` until zero: pressing the button earlier would only be refused.
+ */
+function errorNotice(error: OtpgateError, blocks: 'send' | 'verify'): NoticeData {
+  const { text } = describeError(error);
+  const seconds = error.retryAfterSeconds;
+  if (seconds === undefined || seconds <= 0) return { tone: 'error', text };
+  return {
+    tone: 'error',
+    text,
+    countdown: {
+      until: Date.now() + seconds * 1000,
+      blocks,
+      text: (left) => describeError(error, left).text,
+    },
+  };
+}
+
+/**
  * The sign-in page as one small state machine over the client's AuthStep: email -> code -> signed in.
  * Every transition is a client call; every failure becomes a message from messages.ts.
  */
@@ -37,6 +57,10 @@ export function App({ client, config }: { client: OtpgateClient; config: DemoCon
   const [email, setEmail] = useState('');
   const [screen, setScreen] = useState<Screen>({ name: 'email', notice: null });
   const [busy, setBusy] = useState(false);
+  const notice = screen.name === 'signed-in' ? null : screen.notice;
+  // Seconds left of the current notice's wait; while above zero, the buttons it blocks are disabled.
+  const waiting = useCountdown(notice?.countdown?.until ?? 0) > 0;
+  const blocked = (what: 'send' | 'verify') => waiting && notice?.countdown?.blocks === what;
 
   /** Runs one call with the page marked busy; failures go to `onError` as OtpgateError. */
   async function run<T>(call: () => Promise<T>, onError: (error: OtpgateError) => void) {
@@ -79,7 +103,7 @@ export function App({ client, config }: { client: OtpgateClient; config: DemoCon
             : await client.startSignIn({ email: address });
         await show(step, null);
       },
-      (error) => setScreen({ name: 'email', notice: { tone: 'error', text: describeError(error).text } }),
+      (error) => setScreen({ name: 'email', notice: errorNotice(error, 'send') }),
     );
   };
 
@@ -100,7 +124,7 @@ export function App({ client, config }: { client: OtpgateClient; config: DemoCon
       (error) => {
         const { text, effect } = describeError(error);
         if (effect === 'restart') restart({ tone: 'error', text });
-        else setScreen({ ...screen, notice: { tone: 'error', text } });
+        else setScreen({ ...screen, notice: errorNotice(error, 'verify') });
       },
     );
   };
@@ -112,7 +136,7 @@ export function App({ client, config }: { client: OtpgateClient; config: DemoCon
         const next = await client.resendOtp({ handle: screen.challenge.handle });
         await show(next, {
           tone: 'info',
-          text: `We sent a new code to ${screen.challenge.delivery.destination}.`,
+          text: `We sent a new code to ${shownAddress(screen.challenge)}.`,
         });
       },
       (error) => {
@@ -123,10 +147,17 @@ export function App({ client, config }: { client: OtpgateClient; config: DemoCon
           error.code === 'RATE_LIMITED' && error.retryAfterSeconds !== undefined
             ? Date.now() + error.retryAfterSeconds * 1000
             : screen.resendAt;
-        setScreen({ ...screen, resendAt, notice: { tone: 'error', text } });
+        setScreen({ ...screen, resendAt, notice: errorNotice(error, 'send') });
       },
     );
   };
+
+  /**
+   * Where the code went, as the user typed it: the gateway's masked form (`y***@e***`) hides the very
+   * typo the user needs to see. A phone number (SMS) is shown as the gateway gives it.
+   */
+  const shownAddress = (challenge: Challenge) =>
+    challenge.delivery.medium === 'EMAIL' && email !== '' ? email : challenge.delivery.destination;
 
   const signOut = () => {
     void run(
@@ -149,15 +180,23 @@ export function App({ client, config }: { client: OtpgateClient; config: DemoCon
       </header>
       <main>
         {screen.name === 'email' && (
-          <EmailStep email={email} notice={screen.notice} busy={busy} onSubmit={start} />
+          <EmailStep
+            email={email}
+            notice={screen.notice}
+            busy={busy}
+            blocked={blocked('send')}
+            onSubmit={start}
+          />
         )}
         {screen.name === 'code' && (
           <CodeStep
             step={screen.step}
             challenge={screen.challenge}
+            address={shownAddress(screen.challenge)}
             resendAt={screen.resendAt}
             notice={screen.notice}
             busy={busy}
+            verifyBlocked={blocked('verify')}
             onVerify={verify}
             onResend={resend}
             onBack={() => restart(null)}

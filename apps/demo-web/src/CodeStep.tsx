@@ -7,10 +7,14 @@ import { formatClock, useCountdown } from './use-countdown.js';
 export interface CodeStepProps {
   step: CodeStepName;
   challenge: Challenge;
+  /** Where the code went, as the user typed it (the challenge's own destination is masked). */
+  address: string;
   /** When the resend button comes alive, epoch ms: the challenge's `resendAvailableAt`, or later after a RATE_LIMITED. */
   resendAt: number;
   notice: NoticeData | null;
   busy: boolean;
+  /** A wait from the gateway (RATE_LIMITED on a verify) is counting down: no code is checked until zero. */
+  verifyBlocked: boolean;
   onVerify(code: string): void;
   onResend(): void;
   onBack(): void;
@@ -24,7 +28,8 @@ const TITLES: Record<CodeStepName, string> = {
 
 /** The code screen: N boxes, verify, a resend button that counts down, and a way back. */
 export function CodeStep(props: CodeStepProps) {
-  const { step, challenge, resendAt, notice, busy, onVerify, onResend, onBack } = props;
+  const { step, challenge, address, resendAt, notice, busy, verifyBlocked, onVerify, onResend, onBack } =
+    props;
   const [code, setCode] = useState('');
   const boxes = useRef<OtpInputHandle>(null);
   const wait = useCountdown(resendAt);
@@ -39,31 +44,38 @@ export function CodeStep(props: CodeStepProps) {
 
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    if (code.length === challenge.codeLength) onVerify(code);
-    else boxes.current?.focus();
+    if (code.length === challenge.codeLength) {
+      if (!verifyBlocked) onVerify(code);
+    } else boxes.current?.focus();
   };
 
-  const { medium, destination } = challenge.delivery;
+  const { medium } = challenge.delivery;
   return (
     <form className="card" onSubmit={submit} aria-busy={busy}>
       <h1>{TITLES[step]}</h1>
       <p className="lead" id="code-instructions">
         Enter the {challenge.codeLength}-digit code we sent {medium === 'SMS' ? 'by text to' : 'to'}{' '}
-        <strong className="destination">{destination}</strong>.
+        <strong className="destination">{address}</strong>.
       </p>
       <OtpInput
         ref={boxes}
         length={challenge.codeLength}
         value={code}
         onChange={setCode}
-        onComplete={onVerify}
+        onComplete={(full) => {
+          if (!verifyBlocked) onVerify(full);
+        }}
         labelledBy="code-instructions"
         {...(error && { errorId: 'code-notice' })}
         disabled={busy}
       />
       <Notice id="code-notice" notice={notice} />
       <div className="actions">
-        <button className="primary" type="submit" disabled={busy || code.length !== challenge.codeLength}>
+        <button
+          className="primary"
+          type="submit"
+          disabled={busy || verifyBlocked || code.length !== challenge.codeLength}
+        >
           {step === 'CONFIRM_SIGN_UP' ? 'Confirm and sign in' : 'Sign in'}
         </button>
         <button className="secondary" type="button" onClick={onResend} disabled={busy || wait > 0}>

@@ -7,6 +7,8 @@ export interface EmailStepProps {
   email: string;
   notice: NoticeData | null;
   busy: boolean;
+  /** A wait from the gateway is counting down: both buttons would send a code, so both wait. */
+  blocked: boolean;
   onSubmit(email: string, flow: Flow): void;
 }
 
@@ -14,7 +16,7 @@ export interface EmailStepProps {
  * The first screen: one email field and two ways on. Enter (the form's first button) signs in, the
  * common case; "Create an account" signs up.
  */
-export function EmailStep({ email, notice, busy, onSubmit }: EmailStepProps) {
+export function EmailStep({ email, notice, busy, blocked, onSubmit }: EmailStepProps) {
   const [value, setValue] = useState(email);
   const [problem, setProblem] = useState<NoticeData | null>(null);
   const input = useRef<HTMLInputElement>(null);
@@ -39,7 +41,7 @@ export function EmailStep({ email, notice, busy, onSubmit }: EmailStepProps) {
       return;
     }
     setProblem(null);
-    onSubmit(trimmed, flow);
+    if (!blocked) onSubmit(trimmed, flow);
   };
 
   return (
@@ -66,10 +68,10 @@ export function EmailStep({ email, notice, busy, onSubmit }: EmailStepProps) {
       </label>
       <Notice id="email-notice" notice={shown} />
       <div className="actions">
-        <button className="primary" type="submit" name="flow" value="SIGN_IN" disabled={busy}>
+        <button className="primary" type="submit" name="flow" value="SIGN_IN" disabled={busy || blocked}>
           Email me a sign-in code
         </button>
-        <button className="secondary" type="submit" name="flow" value="SIGN_UP" disabled={busy}>
+        <button className="secondary" type="submit" name="flow" value="SIGN_UP" disabled={busy || blocked}>
           Create an account
         </button>
       </div>

@@ -15,14 +15,17 @@ export function formatWait(seconds: number): string {
   return `${h} ${h === 1 ? 'hour' : 'hours'}`;
 }
 
-const later = (error: OtpgateError, fallback: string) =>
-  error.retryAfterSeconds !== undefined ? `in ${formatWait(error.retryAfterSeconds)}` : fallback;
+const later = (seconds: number | undefined, fallback: string) =>
+  seconds !== undefined && seconds > 0 ? `in ${formatWait(seconds)}` : fallback;
 
 /**
  * One message per code of the contract, and what the page does about it. A Record over every code: a
  * code added to the client fails the type check here until it has a message.
  */
-const MESSAGES: Record<OtpgateErrorCode, { text: (error: OtpgateError) => string; effect: ErrorEffect }> = {
+const MESSAGES: Record<
+  OtpgateErrorCode,
+  { text: (error: OtpgateError, secondsLeft: number | undefined) => string; effect: ErrorEffect }
+> = {
   BAD_USER_INPUT: {
     text: (error) =>
       error.field === 'email'
@@ -47,11 +50,11 @@ const MESSAGES: Record<OtpgateErrorCode, { text: (error: OtpgateError) => string
     effect: 'restart',
   },
   TOO_MANY_ATTEMPTS: {
-    text: (error) => `Too many wrong codes. Try again ${later(error, 'later')}.`,
+    text: (_error, left) => `Too many wrong codes. Try again ${later(left, 'later')}.`,
     effect: 'restart',
   },
   RATE_LIMITED: {
-    text: (error) => `Too many requests. Try again ${later(error, 'in a moment')}.`,
+    text: (_error, left) => `Too many requests. Try again ${later(left, 'in a moment')}.`,
     effect: 'stay',
   },
   USER_EXISTS: {
@@ -68,7 +71,7 @@ const MESSAGES: Record<OtpgateErrorCode, { text: (error: OtpgateError) => string
     effect: 'stay',
   },
   UPSTREAM_UNAVAILABLE: {
-    text: (error) => `The sign-in service is busy. Try again ${later(error, 'in a moment')}.`,
+    text: (_error, left) => `The sign-in service is busy. Try again ${later(left, 'in a moment')}.`,
     effect: 'stay',
   },
   SERVICE_UNAVAILABLE: {
@@ -82,7 +85,14 @@ const MESSAGES: Record<OtpgateErrorCode, { text: (error: OtpgateError) => string
   },
 };
 
-export function describeError(error: OtpgateError): { text: string; effect: ErrorEffect } {
+/**
+ * The message for `error` and where it leaves the user. `secondsLeft` (@default the error's
+ * `retryAfterSeconds`) is the wait to name: a countdown calls this again as the wait shrinks.
+ */
+export function describeError(
+  error: OtpgateError,
+  secondsLeft: number | undefined = error.retryAfterSeconds,
+): { text: string; effect: ErrorEffect } {
   const entry = MESSAGES[error.code];
-  return { text: entry.text(error), effect: entry.effect };
+  return { text: entry.text(error, secondsLeft), effect: entry.effect };
 }

@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type DemoServer, startDemoServer } from '@otpgate/gateway/local';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DemoServer, startDemoServer } from '../server/demo-server.js';
 
-// The gateway's local-mode server of the built demo page (apps/gateway/src/local.ts), on a fake build:
+// The demo page's static server (server/demo-server.ts), on a fake build:
 // a page, an asset, and a secret next to the build folder that must never be served.
 let dir: string;
 let server: DemoServer;
@@ -27,7 +27,7 @@ beforeAll(async () => {
     root: join(dir, 'dist'),
     graphqlUrl: 'http://127.0.0.1:4000/graphql',
     clientName: 'shop"><script>alert(1)</script>',
-    mailboxUrl: 'http://127.0.0.1:9229/_dev/mailbox',
+    mailboxUrl: 'http://127.0.0.1:4002/_dev/mailbox',
   });
 });
 afterAll(async () => {
@@ -60,7 +60,7 @@ describe('startDemoServer', () => {
     expect(page.body).toContain(
       '<meta name="otpgate-graphql-url" content="http://127.0.0.1:4000/graphql" />',
     );
-    expect(page.body).toContain('content="http://127.0.0.1:9229/_dev/mailbox"');
+    expect(page.body).toContain('content="http://127.0.0.1:4002/_dev/mailbox"');
     expect(page.body).not.toContain('<script>alert(1)');
     expect(page.body).toContain('shop&#34;&#62;&#60;script&#62;');
   });

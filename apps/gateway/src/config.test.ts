@@ -69,11 +69,11 @@ describe('loadConfig', () => {
         COGNITO_USER_POOL_ID: 'eu-west-1_AbC123',
         COGNITO_CLIENT_ID: 'abc',
         OTPGATE_HMAC_SECRET: SECRET,
-        COGNITO_ENDPOINT: 'http://127.0.0.1:9229/',
+        COGNITO_ENDPOINT: 'http://127.0.0.1:4002/',
       }),
     );
     expect(config.mode).toBe('configured');
-    expect(config.cognitoEndpoint).toBe('http://127.0.0.1:9229');
+    expect(config.cognitoEndpoint).toBe('http://127.0.0.1:4002');
     expect(config.profiles.default).toMatchObject({
       userPoolId: 'eu-west-1_AbC123',
       clientId: 'abc',

@@ -31,6 +31,15 @@ describe('readEnv', () => {
     expect(readEnv({ PORT: '0', METRICS_PORT: '0' }).METRICS_PORT).toBe(0);
   });
 
+  it('reads the local-mode ports; unset or empty leaves local mode its defaults', () => {
+    expect(readEnv({ DEMO_PORT: '5001', EMULATOR_PORT: '0' })).toMatchObject({
+      DEMO_PORT: 5001,
+      EMULATOR_PORT: 0,
+    });
+    const env = readEnv({ DEMO_PORT: '' });
+    expect([env.DEMO_PORT, env.EMULATOR_PORT]).toEqual([undefined, undefined]);
+  });
+
   it('treats empty variables as unset', () => {
     expect(readEnv({ REDIS_URL: '', COGNITO_USER_POOL_ID: ' ' }).COGNITO_USER_POOL_ID).toBeUndefined();
   });
@@ -74,6 +83,8 @@ describe('readEnv', () => {
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
+    [{ DEMO_PORT: 'http' }, 'DEMO_PORT'],
+    [{ EMULATOR_PORT: '-1' }, 'EMULATOR_PORT'],
     [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
     [{ METRICS_PORT: '65536' }, 'METRICS_PORT'],
     [{ METRICS_PORT: 'nine' }, 'METRICS_PORT'],

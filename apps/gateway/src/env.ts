@@ -23,6 +23,11 @@ const optionalText = z
   .transform((value) => (value === '' ? undefined : value))
   .optional();
 
+/** A port number, or undefined when the variable is unset or empty (the caller's default applies). */
+const optionalPort = optionalText.pipe(
+  z.coerce.number<string | undefined>().int().min(0).max(65535).optional(),
+);
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /**
@@ -100,6 +105,10 @@ const redisClusterNodes = optionalText.transform((value, ctx) => {
 const envSchema = z.object({
   /** Gateway port. @default 4000 */
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** Local mode: the demo page's port. @default 4001 */
+  DEMO_PORT: optionalPort,
+  /** Local mode: the embedded Cognito emulator's port, which serves the dev mailbox. @default 4002 */
+  EMULATOR_PORT: optionalPort,
   /** Interface to listen on. @default '0.0.0.0' */
   HOST: optionalText,
   /** Port of the metrics listener (`/metrics`), never the public one; 0 picks a free port. @default 9464 */

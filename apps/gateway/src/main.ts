@@ -3,6 +3,7 @@ import { createCognitoClient, OtpConfigError } from '@otpgate/cognito-otp';
 import { diagnose, summarizeReport } from '@otpgate/pool-doctor';
 import { loadConfig } from './config.js';
 import { GatewayConfigError, readEnv } from './env.js';
+import { asListenError, failedPort, ListenError } from './listen-error.js';
 import type { DemoServer } from './local.js';
 import { createLogger } from './logger.js';
 import { openStore } from './redis.js';
@@ -17,13 +18,12 @@ async function main(): Promise<void> {
   const config = loadConfig(env);
   const logger = createLogger({ level: env.LOG_LEVEL });
 
-  // Local mode (and so the emulator) is loaded only when it starts: a production gateway never loads it.
+  // Local mode, and with it the emulator, is loaded only when it starts: a deployed gateway never runs it.
   const localMode = config.mode === 'local' ? await import('./local.js') : undefined;
-  const local = localMode
-    ? await localMode.startLocalCognito(
-        env.OTPGATE_ALLOWED_ORIGINS?.split(',').map((entry) => entry.trim()) ?? [],
-      )
-    : undefined;
+  const local = await localMode?.startLocalCognito({
+    allowedOrigins: env.OTPGATE_ALLOWED_ORIGINS?.split(',').map((entry) => entry.trim()) ?? [],
+    ...(env.EMULATOR_PORT !== undefined && { port: env.EMULATOR_PORT }),
+  });
   const profiles = local ? { default: local.profile } : config.profiles;
   const cognitoEndpoint = local ? local.emulator.url : config.cognitoEndpoint;
 
@@ -53,6 +53,8 @@ async function main(): Promise<void> {
   // Local mode's demo page starts once the gateway's URL is known; closed with the rest below.
   let demo: DemoServer | null = null;
   let gateway: Gateway;
+  // Local mode listens on loopback unless told otherwise: its pool accepts anyone.
+  const host = env.HOST ?? (local ? '127.0.0.1' : '0.0.0.0');
   try {
     gateway = await createGateway({
       profiles,
@@ -61,8 +63,7 @@ async function main(): Promise<void> {
       ...(cognitoEndpoint !== undefined && { cognitoEndpoint }),
       hmacSecret: local ? (env.OTPGATE_HMAC_SECRET ?? local.hmacSecret) : (env.OTPGATE_HMAC_SECRET as string),
       port: env.PORT,
-      // Local mode listens on loopback unless told otherwise: its pool accepts anyone.
-      host: env.HOST ?? (local ? '127.0.0.1' : '0.0.0.0'),
+      host,
       metricsPort: env.METRICS_PORT,
       metricsHost: env.METRICS_HOST ?? '127.0.0.1',
       ...(env.TRUST_PROXY !== undefined && { trustProxy: env.TRUST_PROXY }),
@@ -78,11 +79,22 @@ async function main(): Promise<void> {
   } catch (error) {
     await owned.close();
     await local?.close();
-    throw error;
+    // The metrics listener starts first; a listen error carries the port it was for.
+    const metricsFailed = env.METRICS_PORT !== 0 && failedPort(error) === env.METRICS_PORT;
+    throw metricsFailed
+      ? asListenError(error, 'METRICS_PORT', env.METRICS_PORT, env.METRICS_HOST ?? '127.0.0.1')
+      : asListenError(error, 'PORT', env.PORT, host);
   }
 
   if (localMode && local) {
-    demo = await localMode.startLocalDemo(`${gateway.url}/graphql`, local);
+    try {
+      demo = await localMode.startLocalDemo(`${gateway.url}/graphql`, local, {
+        ...(env.DEMO_PORT !== undefined && { port: env.DEMO_PORT }),
+      });
+    } catch (error) {
+      await gateway.close();
+      throw error;
+    }
     process.stdout.write(
       localMode.localBanner(
         `${gateway.url}/graphql`,
@@ -117,7 +129,12 @@ async function main(): Promise<void> {
     );
   }
 
+  // Ctrl-C in a terminal signals the whole process group, and `pnpm start` forwards the signal once more:
+  // the second SIGINT must not kill the process mid-shutdown (pnpm would then report a failed command).
+  let stopping = false;
   const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'shutting down: finishing in-flight requests');
     gateway.close().then(
       () => process.exit(0),
@@ -127,12 +144,16 @@ async function main(): Promise<void> {
       },
     );
   };
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof GatewayConfigError || error instanceof OtpConfigError) {
+  if (
+    error instanceof GatewayConfigError ||
+    error instanceof OtpConfigError ||
+    error instanceof ListenError
+  ) {
     process.stderr.write(`otpgate: ${error.message}\n`);
   } else {
     process.stderr.write(

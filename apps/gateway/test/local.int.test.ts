@@ -4,7 +4,7 @@ import { localBanner, startLocalCognito } from '../src/local.js';
 import { createGateway } from '../src/server.js';
 
 it('local mode: embedded emulator, loopback origins, introspection on, a banner naming GraphQL and the mailbox', async () => {
-  const local = await startLocalCognito();
+  const local = await startLocalCognito({ port: 0 });
   const cognitoClient = createCognitoClient({
     region: local.profile.region,
     endpoint: local.emulator.url,
@@ -32,7 +32,8 @@ it('local mode: embedded emulator, loopback origins, introspection on, a banner 
   expect(banner).toContain(`${gateway.url}/graphql`);
   expect(banner).toMatch(new RegExp(`Metrics: +${gateway.metricsUrl.replaceAll('.', '\\.')} `));
   expect(gateway.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
-  expect(banner).toContain(`${local.emulator.url}/_dev/mailbox`);
+  expect(banner).toMatch(new RegExp(`Dev mailbox: +${local.emulator.url}/_dev/mailbox +EMULATOR_PORT`));
+  expect(banner).toMatch(new RegExp(`GraphQL: +${gateway.url}/graphql +PORT`));
   expect(banner).toMatch(/in-memory store: single process only/);
   expect((await fetch(`${local.emulator.url}/_dev/mailbox`)).status).toBe(200);
 

@@ -9,7 +9,7 @@ import type { LimitOverrides } from '../src/config.js';
 
 /**
  * The REAL gateway entry (`src/main.ts`) as a child process, for multi-process, failover and shutdown
- * tests: environment in, `/healthz` out, signals and exit codes as an orchestrator sees them.
+ * tests: environment in, `/readyz` out, signals and exit codes as an orchestrator sees them.
  *
  * ```ts
  * await using gw = await startGatewayProcess({ env: { ...profileEnv(pool, emulator.url), REDIS_URL } });
@@ -39,7 +39,7 @@ export interface GatewayProcessOptions {
   env: Record<string, string | undefined>;
   /** Label in error messages. @default 'gateway' */
   name?: string;
-  /** How long to wait for the listening line and /healthz, ms. @default 30000 */
+  /** How long to wait for the listening line and /readyz, ms. @default 30000 */
   startTimeoutMs?: number;
 }
 
@@ -96,7 +96,7 @@ function installExitHook(): void {
   });
 }
 
-/** Starts `src/main.ts` in a child process and resolves once it listens and /healthz answers 200. */
+/** Starts `src/main.ts` in a child process and resolves once it listens and /readyz answers 200. */
 export async function startGatewayProcess(options: GatewayProcessOptions): Promise<GatewayProcess> {
   installExitHook();
   const name = options.name ?? 'gateway';
@@ -167,9 +167,11 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     }
   };
   try {
+    // Ready, not only alive: the store connects in the background after "gateway listening" (on Node 24
+    // often a little later than the first request), and every caller starts on a working Redis.
     await child.waitFor(
-      '/healthz to answer 200',
-      async () => ((await probe('/healthz', 1_000)) === 200 ? true : undefined),
+      '/readyz to answer 200',
+      async () => ((await probe('/readyz', 1_000)) === 200 ? true : undefined),
       Math.max(1_000, startTimeoutMs - (Date.now() - started)),
     );
   } catch (error) {

@@ -18,6 +18,14 @@ beforeAll(async () => {
     createLogger({ level: 'silent' }),
   );
   gw = await startTestGateway({ store: owned.store, profiles: { default: { limits: TEST_LIMITS } } });
+  // openStore connects in the background and the gateway serves at once (/readyz says 503 until Redis
+  // answers), as an orchestrator would, wait for ready before the first flow: on Node 24 the first
+  // connect can still be under way when the gateway is up.
+  const deadline = Date.now() + 10_000;
+  while ((await readiness()).status !== 200) {
+    if (Date.now() > deadline) throw new Error('the gateway never became ready on Redis');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 });
 
 afterAll(async () => {

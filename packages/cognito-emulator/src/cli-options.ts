@@ -10,7 +10,7 @@ export class UsageError extends Error {
 }
 
 export interface CliOptions {
-  /** @default 9229, or the PORT environment variable */
+  /** @default DEFAULT_PORT (4002), or the PORT environment variable */
   port: number;
   /** @default '127.0.0.1' */
   host: string;
@@ -27,11 +27,17 @@ export interface CliOptions {
   help: boolean;
 }
 
+/**
+ * The emulator's usual port, beside otpgate's gateway (4000) and demo page (4001). Not 9229, which
+ * earlier versions used: that is Node's inspector port, taken by any `node --inspect` on the machine.
+ */
+export const DEFAULT_PORT = 4002;
+
 export const USAGE = `Usage: cognito-emulator [options]
 
 A local Amazon Cognito user-pool API with passwordless sign-in, for the AWS SDK and CLI.
 
-  --port <n>                 TCP port (default 9229, or $PORT; 0 picks a free one)
+  --port <n>                 TCP port (default 4002, or $PORT; 0 picks a free one)
   --host <addr>              interface to listen on (default 127.0.0.1)
   --region <name>            region in pool ids (default us-east-1)
   --config <pool.json>       pool and client settings: {poolName, clientName, generateSecret,
@@ -232,14 +238,18 @@ export function parseCliArgs(
   read: (path: string) => string = (path) => readFileSync(path, 'utf8'),
 ): CliOptions {
   let values: ReturnType<typeof parse>['values'];
+  // `pnpm start -- --print-json` and `npm start -- ...` hand the separator on: a leading `--` only ends
+  // the runner's options, not ours.
+  const args = argv[0] === '--' ? argv.slice(1) : argv;
   try {
-    values = parse(argv).values;
+    values = parse(args).values;
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
 
   const portText = values.port ?? env.PORT;
-  const port = portText === undefined || portText === '' ? 9229 : integer(portText, '--port', 0, 65535);
+  const port =
+    portText === undefined || portText === '' ? DEFAULT_PORT : integer(portText, '--port', 0, 65535);
 
   let pool: PasswordlessPoolOptions | false =
     values.config === undefined ? {} : readPoolConfig(values.config, read);

@@ -4,8 +4,12 @@
 import { banner, parseCliArgs, summary, USAGE, UsageError } from './cli-options.js';
 import { startEmulator } from './emulator.js';
 
+/** The port asked for, for the busy-port message. */
+let port: number | undefined;
+
 async function main(): Promise<void> {
   const options = parseCliArgs(process.argv.slice(2), process.env);
+  port = options.port;
   if (options.help) {
     process.stdout.write(USAGE);
     return;
@@ -38,8 +42,10 @@ async function main(): Promise<void> {
       () => process.exit(1),
     );
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  // `on`, not `once`: Ctrl-C reaches the whole process group and `pnpm start` forwards it once more; a
+  // second SIGINT must not kill the process mid-shutdown (pnpm would report a failed command).
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main().catch((error: unknown) => {
@@ -48,7 +54,10 @@ main().catch((error: unknown) => {
     process.exit(2);
   }
   const code = (error as NodeJS.ErrnoException).code;
-  const message = code === 'EADDRINUSE' ? 'the port is already in use (try --port or PORT)' : String(error);
-  process.stderr.write(`cognito-emulator: cannot start: ${message}\n`);
+  const message =
+    code === 'EADDRINUSE'
+      ? `port ${port} is in use; set PORT=<another port> or --port <another port> (0 picks a free one)`
+      : `cannot start: ${String(error)}`;
+  process.stderr.write(`cognito-emulator: ${message}\n`);
   process.exit(1);
 });

@@ -18,9 +18,9 @@ function usageError(run: () => unknown): string {
 }
 
 describe('cognito-emulator command line', () => {
-  it('defaults: 127.0.0.1:9229, us-east-1, the passwordless pool, no quotas', () => {
+  it('defaults: 127.0.0.1:4002, us-east-1, the passwordless pool, no quotas', () => {
     expect(parseCliArgs([])).toEqual({
-      port: 9229,
+      port: 4002,
       host: '127.0.0.1',
       region: 'us-east-1',
       pool: {},
@@ -30,6 +30,11 @@ describe('cognito-emulator command line', () => {
       emailQuota: undefined,
       help: false,
     });
+  });
+
+  it('ignores a leading `--` (pnpm and npm pass theirs on), not one later', () => {
+    expect(parseCliArgs(['--', '--print-json', '--port', '0'])).toMatchObject({ printJson: true, port: 0 });
+    expect(usageError(() => parseCliArgs(['--print-json', '--', '--port', '0']))).toMatch(/positional/i);
   });
 
   it('PORT sets the port and --port overrides it', () => {
@@ -144,21 +149,21 @@ describe('cognito-emulator command line', () => {
 
   it('the banner names the endpoint, region, ids, secret, mailbox and a command to paste', () => {
     const text = banner(
-      summary('http://127.0.0.1:9229', 'us-east-1', {
+      summary('http://127.0.0.1:4002', 'us-east-1', {
         userPoolId: 'us-east-1_abcdefghi',
         clientId: 'client123',
         clientSecret: 'shh',
         region: 'us-east-1',
       }),
     );
-    expect(text).toContain('http://127.0.0.1:9229');
+    expect(text).toContain('http://127.0.0.1:4002');
     expect(text).toContain('us-east-1_abcdefghi');
     expect(text).toContain('client123');
     expect(text).toContain('shh');
-    expect(text).toContain('http://127.0.0.1:9229/_dev/mailbox');
+    expect(text).toContain('http://127.0.0.1:4002/_dev/mailbox');
     expect(text).toMatch(
-      /aws cognito-idp sign-up --endpoint-url http:\/\/127\.0\.0\.1:9229 .*\n.*--client-id client123/,
+      /aws cognito-idp sign-up --endpoint-url http:\/\/127\.0\.0\.1:4002 .*\n.*--client-id client123/,
     );
-    expect(banner(summary('http://127.0.0.1:9229', 'us-east-1', undefined))).toContain('--no-pool');
+    expect(banner(summary('http://127.0.0.1:4002', 'us-east-1', undefined))).toContain('--no-pool');
   });
 });

@@ -13,7 +13,7 @@ function setup() {
   const clock = new ManualClock(Date.UTC(2026, 0, 1));
   const state = new EmulatorState(clock, 'us-east-1');
   const tokens = createTokenService(state);
-  const ctx: OperationContext = { state, tokens, baseUrl: 'http://127.0.0.1:9229' };
+  const ctx: OperationContext = { state, tokens, baseUrl: 'http://127.0.0.1:4002' };
   const created = createUserPool({ PoolName: 'p', UserPoolTier: 'ESSENTIALS' }, ctx) as {
     UserPool: { Id: string };
   };

@@ -55,8 +55,9 @@ main { max-width: 64rem; margin: 0 auto; padding: 1.5rem 1rem; }
 h1 { font-size: 1.35rem; margin: 0 0 .25rem; }
 p.lead { margin: 0 0 1rem; color: var(--muted); }
 form { display: flex; gap: .5rem; flex-wrap: wrap; align-items: end; margin-bottom: 1rem; }
-label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
-input { font: inherit; padding: .4rem .6rem; min-width: 18rem; border: 1px solid var(--line); border-radius: .4rem; background: var(--card); color: var(--fg); }
+label { display: flex; flex-direction: column; gap: .2rem; font-size: .85rem; color: var(--muted); }
+label { flex: 1 1 16rem; max-width: 24rem; }
+input { font: inherit; padding: .4rem .6rem; width: 100%; min-width: 0; border: 1px solid var(--line); border-radius: .4rem; background: var(--card); color: var(--fg); }
 button { font: inherit; padding: .4rem .8rem; border: 1px solid var(--line); border-radius: .4rem; background: var(--card); color: var(--fg); cursor: pointer; }
 button:hover { border-color: var(--accent); }
 button:focus-visible, input:focus-visible { outline: 2px solid var(--accent); outline-offset: 1px; }
@@ -65,7 +66,8 @@ table { width: 100%; border-collapse: collapse; background: var(--card); border:
 caption { text-align: left; padding: .5rem 0; color: var(--muted); }
 th, td { text-align: left; padding: .55rem .75rem; border-bottom: 1px solid var(--line); vertical-align: middle; }
 th { font-size: .8rem; text-transform: uppercase; letter-spacing: .04em; color: var(--muted); }
-td.to { word-break: break-all; }
+td.to { overflow-wrap: anywhere; }
+time { white-space: nowrap; }
 code.code { font: 600 1.15rem/1 ui-monospace, monospace; letter-spacing: .12em; }
 .badge { font-size: .75rem; padding: .1rem .45rem; border-radius: 1rem; border: 1px solid var(--line); }
 .badge.up { color: #1d7a46; } .badge.in { color: var(--accent); }
@@ -73,6 +75,17 @@ code.code { font: 600 1.15rem/1 ui-monospace, monospace; letter-spacing: .12em; 
 #empty { padding: 2rem; text-align: center; color: var(--muted); background: var(--card); border: 1px dashed var(--line); border-radius: .5rem; }
 [hidden] { display: none !important; }
 #status { min-height: 1.5em; font-size: .85rem; color: var(--muted); }
+/* A phone: one card per message (address, then badges, code and time) instead of five columns. */
+@media (max-width: 40rem) {
+  main { padding: 1rem .75rem; }
+  table, tbody, td, caption { display: block; }
+  caption { padding: .5rem .75rem; border-bottom: 1px solid var(--line); }
+  thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  tr { display: flex; flex-wrap: wrap; align-items: center; gap: .4rem .6rem; padding: .7rem .75rem; border-bottom: 1px solid var(--line); }
+  td { padding: 0; border: 0; }
+  td.to { flex-basis: 100%; font-weight: 600; }
+  td:last-child { flex-basis: 100%; font-size: .8rem; color: var(--muted); }
+}
 </style>
 </head>
 <body>

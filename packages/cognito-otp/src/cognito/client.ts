@@ -7,7 +7,7 @@ import { OtpConfigError } from '../errors.js';
 export interface CognitoClientOptions {
   /** AWS region of the user pool, e.g. `eu-west-1`. */
   region: string;
-  /** Endpoint override, e.g. the emulator's `http://127.0.0.1:9229`. @default AWS's endpoint for `region` */
+  /** Endpoint override, e.g. the emulator's `http://127.0.0.1:4002`. @default AWS's endpoint for `region` */
   endpoint?: string;
   /**
    * AWS credentials. The engine's operations are unsigned, so none are needed against AWS; the SDK
