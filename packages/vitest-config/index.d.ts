@@ -12,6 +12,11 @@ export interface OtpgateVitestOptions {
    * bare `graphql` import is pinned to (one copy for type-graphql, Apollo Server and the tests).
    */
   graphqlFrom?: URL | string;
+  /**
+   * Workspace packages a suite reaches by their source file instead of a declared dependency, for a
+   * package whose tests use a helper package that itself depends on it (a dependency would be a cycle).
+   */
+  sourceOf?: Record<string, URL | string>;
 }
 
 /**

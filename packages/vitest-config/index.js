@@ -1,5 +1,6 @@
 // Plain JavaScript on purpose: vitest loads config files before any TypeScript source condition applies.
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 // Tests read workspace packages from source (the "@otpgate/source" export condition), never from dist.
@@ -16,9 +17,15 @@ export function otpgateVitestConfig(options = {}) {
   // graphql 16 ships `index.mjs` (its "module" field, which Vite follows for our source files) beside
   // `index.js` (what Node, and so type-graphql and Apollo Server, load). Two copies break `instanceof`
   // ("another module or realm"): point every bare `graphql` import at the one Node uses.
-  const alias = options.graphqlFrom
-    ? [{ find: /^graphql$/, replacement: createRequire(options.graphqlFrom).resolve('graphql') }]
-    : [];
+  const alias = [
+    ...(options.graphqlFrom
+      ? [{ find: /^graphql$/, replacement: createRequire(options.graphqlFrom).resolve('graphql') }]
+      : []),
+    ...Object.entries(options.sourceOf ?? {}).map(([name, file]) => ({
+      find: new RegExp(`^${name.replace(/[/.]/g, '\\$&')}$`),
+      replacement: file instanceof URL ? fileURLToPath(file) : file,
+    })),
+  ];
   // `vitest run --mode unit` (each package's test:unit script): no *.int.test.ts files, and any test
   // that still starts a server, opens a connection or runs a program fails (see no-servers.js).
   return defineConfig(({ mode }) => {
