@@ -1,23 +1,32 @@
 import { createHmac } from 'node:crypto';
 import { CognitoApi } from './cognito/api.js';
+import { completePasskeyRegistration } from './complete-passkey-registration.js';
 import { confirmSignUp } from './confirm-sign-up.js';
+import { deletePasskey } from './delete-passkey.js';
 import { isOtpError, OtpConfigError } from './errors.js';
 import { LatencyAverage } from './flow/latency.js';
 import { type Call, type EngineRuntime, newCall, type ProfileRuntime } from './flow/runtime.js';
 import { getUser } from './get-user.js';
 import { identifierKeys } from './identifiers.js';
 import { type LimitRule, Limits, type LimitsConfig } from './limits/limits.js';
+import { listPasskeys } from './list-passkeys.js';
 import { otpError } from './messages.js';
 import { type OtpEngineOptions, resolveOptions } from './options.js';
 import { refreshTokens } from './refresh-tokens.js';
 import { resendOtp } from './resend-otp.js';
 import { signOut } from './sign-out.js';
 import { signUp } from './sign-up.js';
+import { startPasskeyRegistration } from './start-passkey-registration.js';
 import { startSignIn } from './start-sign-in.js';
 import type {
   AuthStep,
+  CompletePasskeyRegistrationInput,
   ConfirmSignUpInput,
+  DeletePasskeyInput,
   GetUserInput,
+  JsonObject,
+  Passkey,
+  PasskeyTokenInput,
   RefreshTokensInput,
   RequestContext,
   ResendOtpInput,
@@ -26,8 +35,10 @@ import type {
   StartSignInInput,
   User,
   VerifyOtpInput,
+  VerifyPasskeyInput,
 } from './types.js';
 import { verifyOtp } from './verify-otp.js';
+import { verifyPasskey } from './verify-passkey.js';
 
 /**
  * The passwordless engine: one method per flow. Every method takes plain input and the request
@@ -41,7 +52,7 @@ export interface OtpEngine {
   signUp(input: SignUpInput, ctx: RequestContext): Promise<AuthStep>;
   /** -> DONE, or CONFIRM_SIGN_IN_WITH_EMAIL_CODE with a new handle when the automatic sign-in cannot succeed. */
   confirmSignUp(input: ConfirmSignUpInput, ctx: RequestContext): Promise<AuthStep>;
-  /** -> CONFIRM_SIGN_IN_WITH_EMAIL_CODE / CONFIRM_SIGN_IN_WITH_SMS_CODE. */
+  /** -> CONFIRM_SIGN_IN_WITH_EMAIL_CODE / CONFIRM_SIGN_IN_WITH_SMS_CODE, or CONFIRM_SIGN_IN_WITH_PASSKEY. */
   startSignIn(input: StartSignInInput, ctx: RequestContext): Promise<AuthStep>;
   /** -> DONE. */
   verifyOtp(input: VerifyOtpInput, ctx: RequestContext): Promise<AuthStep>;
@@ -53,6 +64,16 @@ export interface OtpEngine {
   signOut(input: SignOutInput, ctx: RequestContext): Promise<boolean>;
   /** The user of an access token, as Cognito has them now; UNAUTHENTICATED once the token is revoked. */
   getUser(input: GetUserInput, ctx: RequestContext): Promise<User>;
+  /** A passkey assertion for a CONFIRM_SIGN_IN_WITH_PASSKEY handle -> DONE. */
+  verifyPasskey(input: VerifyPasskeyInput, ctx: RequestContext): Promise<AuthStep>;
+  /** PublicKeyCredentialCreationOptionsJSON for the access token's user. */
+  startPasskeyRegistration(input: PasskeyTokenInput, ctx: RequestContext): Promise<JsonObject>;
+  /** Registers the RegistrationResponseJSON -> the new passkey. */
+  completePasskeyRegistration(input: CompletePasskeyRegistrationInput, ctx: RequestContext): Promise<Passkey>;
+  /** The access token's user's passkeys, oldest first. */
+  listPasskeys(input: PasskeyTokenInput, ctx: RequestContext): Promise<Passkey[]>;
+  /** true when the passkey was deleted, false when the user has none with that id. */
+  deletePasskey(input: DeletePasskeyInput, ctx: RequestContext): Promise<boolean>;
 }
 
 /**
@@ -105,6 +126,9 @@ export function createOtpEngine(options: OtpEngineOptions): OtpEngine {
       }),
       sendLatency,
       verifyLatency: new LatencyAverage(),
+      passkeyStartLatency: new LatencyAverage(),
+      passkeyVerifyLatency: new LatencyAverage(),
+      webAuthn: {},
       resendAfterSeconds: Math.min(...profile.limits.sendPerDestination.map((rule) => rule.durationSeconds)),
     });
   }
@@ -144,6 +168,11 @@ export function createOtpEngine(options: OtpEngineOptions): OtpEngine {
     refreshTokens: run('refreshTokens', refreshTokens),
     signOut: run('signOut', signOut),
     getUser: run('getUser', getUser),
+    verifyPasskey: run('verifyPasskey', verifyPasskey),
+    startPasskeyRegistration: run('startPasskeyRegistration', startPasskeyRegistration),
+    completePasskeyRegistration: run('completePasskeyRegistration', completePasskeyRegistration),
+    listPasskeys: run('listPasskeys', listPasskeys),
+    deletePasskey: run('deletePasskey', deletePasskey),
   };
 }
 

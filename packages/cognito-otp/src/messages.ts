@@ -28,6 +28,10 @@ const FIELD_MESSAGES: Record<string, string> = {
   handle: 'This sign-in attempt is not valid. Please start again.',
   input: 'Give either an email address or a phone number.',
   channel: 'Choose EMAIL or SMS.',
+  method: 'Choose EMAIL_CODE, SMS_CODE or PASSKEY (matching the channel, if you give one).',
+  credential: 'This passkey cannot be used here. Try again, or sign in with a code.',
+  id: 'No such passkey.',
+  passkeys: 'This account has the most passkeys allowed. Delete one before adding another.',
   locale: 'The language tag is not valid.',
 };
 

@@ -38,6 +38,12 @@ export interface ProfileOptions {
    * @default DEFAULT_LIMITS
    */
   limits?: Partial<LimitsConfig>;
+  /**
+   * Origins whose passkey ceremonies this profile accepts (the `origin` in the credential's
+   * clientDataJSON), e.g. `https://shop.example`; the relying-party id is the pool's. Empty: passkeys
+   * are off for the profile (FORBIDDEN). @default []
+   */
+  webAuthnOrigins?: readonly string[];
   /** A Cognito client for this profile only (another region or account). Same rules as the engine's. @default the engine's `cognitoClient` */
   cognitoClient?: CognitoIdentityProviderClient;
 }
@@ -97,6 +103,7 @@ export interface ValidatedProfileOptions {
   signUpHandleTtlSeconds: number;
   onExistingUser: 'ERROR' | 'SIGN_IN';
   limits: LimitsConfig;
+  webAuthnOrigins: readonly string[];
 }
 
 export interface ResolvedProfile extends ValidatedProfileOptions {
@@ -137,6 +144,7 @@ export const PROFILE_OPTION_KEYS = [
   'signUpHandleTtlSeconds',
   'onExistingUser',
   'limits',
+  'webAuthnOrigins',
 ] as const satisfies readonly (keyof ProfileOptions)[];
 const MIN_HMAC_SECRET_BYTES = 32;
 
@@ -321,6 +329,18 @@ export function validateProfileOptions(name: string, profile: unknown): Validate
     );
   }
   const limits = validateLimits(options.limits ?? {}, at('limits'));
+  const webAuthnOrigins = options.webAuthnOrigins ?? [];
+  if (!Array.isArray(webAuthnOrigins)) {
+    throw new OtpConfigError(at('webAuthnOrigins'), 'must be an array of origins');
+  }
+  webAuthnOrigins.forEach((origin: unknown, index) => {
+    if (!isWebOrigin(origin)) {
+      throw new OtpConfigError(
+        `${at('webAuthnOrigins')}[${index}]`,
+        'expected an origin like "https://shop.example" (scheme, host, optional port; no path or slash)',
+      );
+    }
+  });
   return {
     name,
     userPoolId: options.userPoolId,
@@ -331,5 +351,17 @@ export function validateProfileOptions(name: string, profile: unknown): Validate
     signUpHandleTtlSeconds,
     onExistingUser,
     limits,
+    webAuthnOrigins: [...webAuthnOrigins],
   };
+}
+
+/** `https://shop.example` or `http://localhost:5173`: scheme, host, optional port; nothing else. */
+function isWebOrigin(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value;
+  } catch {
+    return false;
+  }
 }

@@ -4,7 +4,7 @@ import { challengeStep, type HandleRecord } from './flow/record.js';
 import { type Call, sendKeys } from './flow/runtime.js';
 import { applyChallenge, issueSignInChallenge } from './flow/sign-in-challenge.js';
 import type { Identifier } from './identifiers.js';
-import { otpError, refusal } from './messages.js';
+import { badInput, otpError, refusal } from './messages.js';
 import type { AuthStep, ResendOtpInput } from './types.js';
 
 /**
@@ -25,6 +25,8 @@ export async function resendOtp(call: Call, input: ResendOtpInput): Promise<Auth
   const held = await acquire(call, input?.handle, leaseMs(call, 2));
   const { record } = held;
   const now = call.engine.clock.now();
+  // A passkey sign-in has no code to send again ("email me a code instead" is a new startSignIn).
+  if (record.passkey) return releaseAndThrow(call, held, badInput('handle'));
   if (record.kind === 'SIGN_UP' && record.confirmed === true) {
     await discard(call, held);
     throw otpError('SESSION_EXPIRED');

@@ -1,9 +1,10 @@
 import { createHandle } from './flow/handle-lifecycle.js';
-import { challengeStep } from './flow/record.js';
+import { issuePasskeyChallenge, passkeyRecord } from './flow/passkey-challenge.js';
+import { challengeStep, passkeyStep } from './flow/record.js';
 import { type Call, sendKeys } from './flow/runtime.js';
 import { issueSignInChallenge, signInRecord } from './flow/sign-in-challenge.js';
 import { type Identifier, normaliseEmail, normalisePhone } from './identifiers.js';
-import { badInput } from './messages.js';
+import { badInput, otpError } from './messages.js';
 import { resendUnconfirmed } from './sign-up.js';
 import type { AuthStep, OtpChannel, StartSignInInput } from './types.js';
 
@@ -22,10 +23,17 @@ function identifierOf(input: StartSignInInput): Identifier {
   return { kind: 'phone', value: phone };
 }
 
-function channelOf(input: StartSignInInput): OtpChannel {
-  const channel = input.channel ?? 'EMAIL';
-  if (channel !== 'EMAIL' && channel !== 'SMS') throw badInput('channel');
-  return channel;
+/** The code channel asked for, or PASSKEY. `method` EMAIL_CODE / SMS_CODE must agree with `channel`. */
+function channelOf(input: StartSignInInput): OtpChannel | 'PASSKEY' {
+  const method = input.method ?? undefined;
+  if (method !== undefined && method !== 'EMAIL_CODE' && method !== 'SMS_CODE' && method !== 'PASSKEY')
+    throw badInput('method');
+  const given = input.channel ?? undefined;
+  if (given !== undefined && given !== 'EMAIL' && given !== 'SMS') throw badInput('channel');
+  if (method === 'PASSKEY') return 'PASSKEY';
+  const fromMethod = method === undefined ? undefined : method === 'EMAIL_CODE' ? 'EMAIL' : 'SMS';
+  if (given !== undefined && fromMethod !== undefined && given !== fromMethod) throw badInput('method');
+  return given ?? fromMethod ?? 'EMAIL';
 }
 
 /**
@@ -38,14 +46,22 @@ function channelOf(input: StartSignInInput): OtpChannel {
  * owner can get past a squatter. That answer tells a caller that such a pending sign-up exists, which
  * the squatter knew already and which gives nobody else access. `channel` defaults to EMAIL whichever identifier is given (the contract's
  * default); the per-destination limits count the identifier given, whatever channel the code takes.
+ *
+ * `method: PASSKEY` answers CONFIRM_SIGN_IN_WITH_PASSKEY with WebAuthn request options instead
+ * (Cognito: InitiateAuth USER_AUTH PREFERRED_CHALLENGE=WEB_AUTHN, + SELECT_CHALLENGE when needed), the
+ * same shape for every address (see flow/passkey-challenge.ts). Nothing is sent, so it spends the
+ * request budget only, not the send budgets: those exist to spare inboxes, phones and SMS spend, and
+ * a destination's 1-per-30-seconds send would refuse the "email me a code instead" that follows a
+ * cancelled passkey prompt. Guessing is paid for where it happens, in verifyPasskey's wrong-attempt
+ * budgets. A profile without webAuthnOrigins has passkeys off: FORBIDDEN.
  * @throws OtpError BAD_USER_INPUT (field 'input' for both or neither identifier, 'email',
- *   'phoneNumber', 'channel'), RATE_LIMITED (scope request | destination | ip | profile),
+ *   'phoneNumber', 'channel', 'method'), FORBIDDEN (passkeys off for the profile), RATE_LIMITED (scope request | destination | ip | profile),
  *   TOO_MANY_ATTEMPTS (Cognito locked the user out), DELIVERY_FAILED, UPSTREAM_UNAVAILABLE,
  *   SERVICE_UNAVAILABLE, INTERNAL_SERVER_ERROR
  */
 export async function startSignIn(call: Call, input: StartSignInInput): Promise<AuthStep> {
   let identifier: Identifier;
-  let channel: OtpChannel;
+  let channel: OtpChannel | 'PASSKEY';
   try {
     identifier = identifierOf(input ?? {});
     channel = channelOf(input);
@@ -55,6 +71,7 @@ export async function startSignIn(call: Call, input: StartSignInInput): Promise<
     throw error;
   }
   const destinationKey = call.engine.keys.destinationKey(identifier);
+  if (channel === 'PASSKEY') return startPasskeySignIn(call, identifier, destinationKey);
   // The request and send budgets in one round trip; a caller over the request budget gets its send
   // points back, so it cannot spend the address's budget. The send budgets live in the store: a dead
   // store refuses here, before Cognito sends anything.
@@ -69,4 +86,17 @@ export async function startSignIn(call: Call, input: StartSignInInput): Promise<
   const record = signInRecord(call, identifier, channel, issued, destinationKey);
   const handle = await createHandle(call, record, record.expiresAt - record.createdAt);
   return challengeStep(handle, record);
+}
+
+async function startPasskeySignIn(
+  call: Call,
+  identifier: Identifier,
+  destinationKey: string,
+): Promise<AuthStep> {
+  await call.profile.limits.request(call.ip);
+  if (call.profile.settings.webAuthnOrigins.length === 0) throw otpError('FORBIDDEN');
+  const issued = await issuePasskeyChallenge(call, identifier);
+  const record = passkeyRecord(call, identifier, issued, destinationKey);
+  const handle = await createHandle(call, record, record.expiresAt - record.createdAt);
+  return passkeyStep(handle, record, issued.options);
 }

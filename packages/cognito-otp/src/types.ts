@@ -8,7 +8,15 @@ export type AuthNextStep =
   | 'CONFIRM_SIGN_UP'
   | 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE'
   | 'CONFIRM_SIGN_IN_WITH_SMS_CODE'
+  /** Call navigator.credentials.get with `challenge.credentialRequestOptions`, then verifyPasskey. */
+  | 'CONFIRM_SIGN_IN_WITH_PASSKEY'
   | 'DONE';
+
+/** How a sign-in proves the user: a code by email or SMS, or a passkey (WebAuthn). */
+export type SignInMethod = 'EMAIL_CODE' | 'SMS_CODE' | 'PASSKEY';
+
+/** A JSON object as WebAuthn's JSON forms carry them (options, responses). */
+export type JsonObject = Record<string, unknown>;
 
 export interface CodeDelivery {
   medium: DeliveryMedium;
@@ -19,8 +27,14 @@ export interface CodeDelivery {
 export interface Challenge {
   /** Opaque; the only thing the client keeps between steps. */
   handle: string;
-  delivery: CodeDelivery;
-  /** 6 for CONFIRM_SIGN_UP, 8 for sign-in codes. */
+  /** Where the code went; null for a passkey sign-in (nothing is sent). */
+  delivery: CodeDelivery | null;
+  /**
+   * PublicKeyCredentialRequestOptionsJSON for CONFIRM_SIGN_IN_WITH_PASSKEY (no `allowCredentials`:
+   * passkeys are discoverable, and a list of ids would tell who has one); absent otherwise.
+   */
+  credentialRequestOptions?: JsonObject;
+  /** 6 for CONFIRM_SIGN_UP, 8 for sign-in codes (and for passkey challenges, which take none). */
   codeLength: number;
   /** After this the handle is gone. */
   expiresAt: Date;
@@ -43,6 +57,7 @@ export type AuthStep =
   | { nextStep: 'CONFIRM_SIGN_UP'; challenge: Challenge }
   | { nextStep: 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE'; challenge: Challenge }
   | { nextStep: 'CONFIRM_SIGN_IN_WITH_SMS_CODE'; challenge: Challenge }
+  | { nextStep: 'CONFIRM_SIGN_IN_WITH_PASSKEY'; challenge: Challenge }
   | { nextStep: 'DONE'; tokens: AuthTokens };
 
 /** Who is asking: every engine call takes one. */
@@ -73,6 +88,43 @@ export interface StartSignInInput {
   phoneNumber?: string;
   /** @default 'EMAIL' */
   channel?: OtpChannel;
+  /**
+   * EMAIL_CODE and SMS_CODE are `channel` EMAIL and SMS (give one or the other, or both agreeing);
+   * PASSKEY asks for a WebAuthn challenge instead of a code. @default the channel's code
+   */
+  method?: SignInMethod;
+}
+
+export interface VerifyPasskeyInput {
+  handle: string;
+  /** The AuthenticationResponseJSON from navigator.credentials.get. */
+  credential: JsonObject;
+}
+
+export interface PasskeyTokenInput {
+  /** The access token from `Authorization: Bearer`. */
+  accessToken: string;
+}
+
+export interface CompletePasskeyRegistrationInput extends PasskeyTokenInput {
+  /** The RegistrationResponseJSON from navigator.credentials.create. */
+  credential: JsonObject;
+}
+
+export interface DeletePasskeyInput extends PasskeyTokenInput {
+  /** The passkey's credential id (base64url). */
+  id: string;
+}
+
+/** A passkey registered for the user. */
+export interface Passkey {
+  /** The credential id (base64url). */
+  id: string;
+  /** Cognito's friendly name for it. */
+  name: string;
+  createdAt: Date;
+  /** `platform` or `cross-platform`; null when the authenticator did not say. */
+  attachment: string | null;
 }
 
 export interface VerifyOtpInput {

@@ -56,9 +56,15 @@ export async function verifyOtp(call: Call, input: VerifyOtpInput): Promise<Auth
   // Round trip 1: request budget, lock, and a wrong code reserved against the destination and IP.
   const held = await acquire(call, input.handle, leaseMs(call, 1), { reserveWrongCode: true });
   const { record } = held;
-  if (record.kind !== 'SIGN_IN') return releaseAndThrow(call, held, badInput('handle'));
+  // A passkey handle (real or made up alike) takes verifyPasskey, not a code.
+  if (record.kind !== 'SIGN_IN' || record.passkey) return releaseAndThrow(call, held, badInput('handle'));
 
-  if (record.fake || record.session === undefined || record.challenge === undefined) {
+  if (
+    record.fake ||
+    record.session === undefined ||
+    record.challenge === undefined ||
+    record.challenge === 'WEB_AUTHN'
+  ) {
     await call.profile.verifyLatency.padSince(performance.now());
     throw await wrongCode(call, held);
   }

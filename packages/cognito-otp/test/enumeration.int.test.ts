@@ -13,8 +13,8 @@ function shape(step: AuthStep) {
     nextStep: step.nextStep,
     keys: Object.keys(c).sort(),
     codeLength: c.codeLength,
-    medium: c.delivery.medium,
-    format: c.delivery.destination.replace(/[a-z]/g, 'x').replace(/[0-9]/g, '9'),
+    medium: c.delivery?.medium,
+    format: c.delivery?.destination.replace(/[a-z]/g, 'x').replace(/[0-9]/g, '9'),
     lifetime: c.expiresAt.getTime() - c.resendAvailableAt.getTime(),
   };
 }
@@ -30,7 +30,7 @@ describe('enumeration safety', () => {
     t.emulator.resetCalls();
     const fake = await t.engine.startSignIn({ email: unknown }, t.ctx());
     expect(shape(fake)).toEqual(shape(real));
-    expect(challengeOf(fake).delivery.destination).toBe('n***@e***');
+    expect(challengeOf(fake).delivery?.destination).toBe('n***@e***');
     expect(t.emulator.calls()).toEqual({ InitiateAuth: 1 });
     const { handle } = challengeOf(fake);
     t.emulator.resetCalls();
@@ -72,11 +72,11 @@ describe('enumeration safety', () => {
     await using t = await createTestEngine({ pool: { preventUserExistenceErrors: 'LEGACY' } });
     const email = newEmail();
     const first = challengeOf(await t.engine.startSignIn({ email, channel: 'SMS' }, t.ctx()));
-    expect(first.delivery.destination).toBe(CROSS_CHANNEL_MASK.SMS);
+    expect(first.delivery?.destination).toBe(CROSS_CHANNEL_MASK.SMS);
     const phone = challengeOf(
       await t.engine.startSignIn({ phoneNumber: '+15550001234', channel: 'EMAIL' }, t.ctx()),
     );
-    expect(phone.delivery.destination).toBe(CROSS_CHANNEL_MASK.EMAIL);
+    expect(phone.delivery?.destination).toBe(CROSS_CHANNEL_MASK.EMAIL);
   });
 
   test('known and unknown identifiers answer with the same next step and mask on every channel', async () => {
@@ -91,7 +91,7 @@ describe('enumeration safety', () => {
     await registeredUser(t, withPhone, phone);
     const answer = async (input: Record<string, string>) => {
       const step = await t.engine.startSignIn(input as never, t.ctx());
-      return `${step.nextStep} ${challengeOf(step).delivery.destination.replace(/[a-z0-9]/g, 'x')}`;
+      return `${step.nextStep} ${challengeOf(step).delivery?.destination.replace(/[a-z0-9]/g, 'x')}`;
     };
     for (const channel of ['EMAIL', 'SMS'] as const) {
       const unknownEmail = await answer({ email: newEmail('nobody'), channel });
@@ -125,7 +125,7 @@ describe('enumeration safety', () => {
     t.emulator.clearMessages();
     const step = await t.engine.startSignIn({ email, channel: 'SMS' }, t.ctx());
     expect(step.nextStep).toBe('CONFIRM_SIGN_IN_WITH_SMS_CODE');
-    expect(challengeOf(step).delivery.destination).toBe(CROSS_CHANNEL_MASK.SMS);
+    expect(challengeOf(step).delivery?.destination).toBe(CROSS_CHANNEL_MASK.SMS);
     expect(t.emulator.messages()).toEqual([]);
   });
 

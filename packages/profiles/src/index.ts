@@ -21,7 +21,6 @@ export const GATEWAY_PROFILE_KEYS = [
   'allowedOrigins',
   'tokenDelivery',
   'refreshCookieMaxAgeSeconds',
-  'webAuthnOrigins',
 ] as const;
 
 /** The refresh-token cookie's default lifetime: Cognito's default refresh token validity. */
@@ -38,11 +37,6 @@ export interface FileProfile extends ValidatedProfileOptions {
   tokenDelivery: TokenDelivery;
   /** Lifetime of the refresh-token cookie, seconds (60 to 10 years). @default 2592000 (30 days) */
   refreshCookieMaxAgeSeconds: number;
-  /**
-   * Browser origins that may register and use passkeys with this profile (the WebAuthn ceremony's
-   * origin, checked against the request's `Origin`); the relying-party id is the pool's. @default []
-   */
-  webAuthnOrigins: readonly string[];
 }
 
 /** A profiles file that cannot be used; `key` is the path of the bad value, e.g. `profiles.web.region`. */
@@ -94,7 +88,8 @@ export function parseProfile(name: string, raw: unknown): FileProfile {
     throw error;
   }
 
-  const originList = (key: 'allowedOrigins' | 'webAuthnOrigins'): string[] => {
+  // webAuthnOrigins is the engine's (it checks each credential's origin), validated with the rest.
+  const originList = (key: 'allowedOrigins'): string[] => {
     const list = raw[key] ?? [];
     if (!Array.isArray(list)) throw new ProfilesFileError(at(key), 'must be an array of origins');
     list.forEach((origin, index) => {
@@ -108,7 +103,6 @@ export function parseProfile(name: string, raw: unknown): FileProfile {
     return list as string[];
   };
   const origins = originList('allowedOrigins');
-  const webAuthnOrigins = originList('webAuthnOrigins');
   const tokenDelivery = raw.tokenDelivery ?? 'body';
   if (tokenDelivery !== 'body' && tokenDelivery !== 'cookie') {
     throw new ProfilesFileError(at('tokenDelivery'), 'must be "body" or "cookie"');
@@ -122,7 +116,6 @@ export function parseProfile(name: string, raw: unknown): FileProfile {
     allowedOrigins: origins,
     tokenDelivery,
     refreshCookieMaxAgeSeconds: maxAge,
-    webAuthnOrigins,
   };
 }
 

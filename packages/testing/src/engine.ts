@@ -32,6 +32,8 @@ export interface TestProfileOptions {
   onExistingUser?: ProfileOptions['onExistingUser'];
   /** Seconds a sign-up handle lives. @default 86400 */
   signUpHandleTtlSeconds?: number;
+  /** Origins whose passkey ceremonies the profile accepts (pair with `pool.webAuthn`). @default [] */
+  webAuthnOrigins?: string[];
 }
 
 export interface TestEngineOptions {
@@ -47,6 +49,8 @@ export interface TestEngineOptions {
   limits?: Partial<LimitsConfig>;
   /** The `default` profile's onExistingUser. @default 'ERROR' */
   onExistingUser?: ProfileOptions['onExistingUser'];
+  /** The `default` profile's WebAuthn origins (pair with `pool.webAuthn`). @default [] */
+  webAuthnOrigins?: string[];
   /** More profiles by name, each with a pool of its own. @default none */
   profiles?: Record<string, TestProfileOptions>;
   /** Shared by the engine, the memory store and the emulator, so every expiry agrees. @default a ManualClock at 2026-01-01 */
@@ -110,6 +114,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
         ...(options.pool === undefined ? {} : { pool: options.pool }),
         ...(options.limits === undefined ? {} : { limits: options.limits }),
         ...(options.onExistingUser === undefined ? {} : { onExistingUser: options.onExistingUser }),
+        ...(options.webAuthnOrigins === undefined ? {} : { webAuthnOrigins: options.webAuthnOrigins }),
       },
       ...options.profiles,
     };
@@ -128,6 +133,7 @@ export async function createTestEngine(options: TestEngineOptions = {}): Promise
         ...(spec.signUpHandleTtlSeconds === undefined
           ? {}
           : { signUpHandleTtlSeconds: spec.signUpHandleTtlSeconds }),
+        ...(spec.webAuthnOrigins === undefined ? {} : { webAuthnOrigins: spec.webAuthnOrigins }),
       };
     }
     const storeOption = options.store ?? 'memory';

@@ -1,8 +1,10 @@
 import { createHmac } from 'node:crypto';
 import {
   type CognitoIdentityProviderClient,
+  CompleteWebAuthnRegistrationCommand,
   ConfirmSignUpCommand,
   type ConfirmSignUpCommandOutput,
+  DeleteWebAuthnCredentialCommand,
   GetTokensFromRefreshTokenCommand,
   type GetTokensFromRefreshTokenCommandOutput,
   GetUserCommand,
@@ -10,6 +12,8 @@ import {
   GlobalSignOutCommand,
   InitiateAuthCommand,
   type InitiateAuthCommandOutput,
+  ListWebAuthnCredentialsCommand,
+  type ListWebAuthnCredentialsCommandOutput,
   ResendConfirmationCodeCommand,
   type ResendConfirmationCodeCommandOutput,
   RespondToAuthChallengeCommand,
@@ -17,6 +21,8 @@ import {
   RevokeTokenCommand,
   SignUpCommand,
   type SignUpCommandOutput,
+  StartWebAuthnRegistrationCommand,
+  type StartWebAuthnRegistrationCommandOutput,
 } from '@aws-sdk/client-cognito-identity-provider';
 import type { OtpLogger } from '../options.js';
 import { assertSingleAttempt } from './client.js';
@@ -188,10 +194,10 @@ export class CognitoApi {
     );
   }
 
-  /** USER_AUTH asking for one OTP factor: sends a code (or answers SELECT_CHALLENGE). */
+  /** USER_AUTH asking for one factor: sends a code, issues WEB_AUTHN, or answers SELECT_CHALLENGE. */
   startUserAuth(
     call: CallContext,
-    input: { username: string; preferred: OtpChallengeName; inputField: string },
+    input: { username: string; preferred: OtpChallengeName | 'WEB_AUTHN'; inputField: string },
   ): Promise<InitiateAuthCommandOutput> {
     return this.send(
       'InitiateAuth',
@@ -226,7 +232,7 @@ export class CognitoApi {
 
   selectChallenge(
     call: CallContext,
-    input: { username: string; session: string; answer: OtpChallengeName },
+    input: { username: string; session: string; answer: OtpChallengeName | 'WEB_AUTHN' },
   ): Promise<RespondToAuthChallengeCommandOutput> {
     return this.send(
       'SelectChallenge',
@@ -257,6 +263,65 @@ export class CognitoApi {
         UserContextData: this.userContext(call),
       }),
       'code',
+    );
+  }
+
+  /** RespondToAuthChallenge WEB_AUTHN: CREDENTIAL is the AuthenticationResponseJSON as a string. */
+  respondToPasskey(
+    call: CallContext,
+    input: { username: string; session: string; credential: string },
+  ): Promise<RespondToAuthChallengeCommandOutput> {
+    return this.send(
+      'RespondToPasskey',
+      new RespondToAuthChallengeCommand({
+        ClientId: this.options.clientId,
+        ChallengeName: 'WEB_AUTHN',
+        Session: input.session,
+        ChallengeResponses: this.withHash(input.username, { CREDENTIAL: input.credential }),
+        ClientMetadata: this.metadata(call),
+        UserContextData: this.userContext(call),
+      }),
+      'credential',
+    );
+  }
+
+  startWebAuthnRegistration(accessToken: string): Promise<StartWebAuthnRegistrationCommandOutput> {
+    // Its only BAD_USER_INPUT is the passkey limit (LimitExceededException).
+    return this.send(
+      'StartWebAuthnRegistration',
+      new StartWebAuthnRegistrationCommand({ AccessToken: accessToken }),
+      'passkeys',
+    );
+  }
+
+  /** `credential` is the RegistrationResponseJSON object (Cognito takes a document, not a string). */
+  async completeWebAuthnRegistration(
+    accessToken: string,
+    credential: Record<string, unknown>,
+  ): Promise<void> {
+    await this.send(
+      'CompleteWebAuthnRegistration',
+      // biome-ignore lint/suspicious/noExplicitAny: the SDK types a JSON document loosely
+      new CompleteWebAuthnRegistrationCommand({ AccessToken: accessToken, Credential: credential as any }),
+      'credential',
+    );
+  }
+
+  listWebAuthnCredentials(
+    accessToken: string,
+    nextToken?: string,
+  ): Promise<ListWebAuthnCredentialsCommandOutput> {
+    return this.send(
+      'ListWebAuthnCredentials',
+      new ListWebAuthnCredentialsCommand({ AccessToken: accessToken, NextToken: nextToken, MaxResults: 20 }),
+    );
+  }
+
+  async deleteWebAuthnCredential(accessToken: string, credentialId: string): Promise<void> {
+    await this.send(
+      'DeleteWebAuthnCredential',
+      new DeleteWebAuthnCredentialCommand({ AccessToken: accessToken, CredentialId: credentialId }),
+      'id',
     );
   }
 

@@ -27,7 +27,17 @@ export type CognitoStep =
   | 'RevokeToken'
   | 'GlobalSignOut'
   /** GetUser with an access token (the engine's getUser). */
-  | 'GetUser';
+  | 'GetUser'
+  /** RespondToAuthChallenge WEB_AUTHN with a passkey assertion. */
+  | 'RespondToPasskey'
+  /** The passkey operations with the user's access token. */
+  | 'StartWebAuthnRegistration'
+  | 'CompleteWebAuthnRegistration'
+  | 'ListWebAuthnCredentials'
+  | 'DeleteWebAuthnCredential';
+
+/** Cognito's wording for an assertion made for another origin or relying party (the emulator's too). */
+const ORIGIN_OR_RP = /origin|relying party/i;
 
 /**
  * Not errors for the client but turns in a flow; they never leave the engine (its boundary would turn
@@ -41,8 +51,14 @@ export type CognitoStep =
  * - SESSION_REJECTED: the Session we passed is no longer valid (SignUp's to ConfirmSignUp, ConfirmSignUp's
  *   to the automatic sign-in). ConfirmSignUp is retried without it; the automatic sign-in falls back
  *   to a normal sign-in.
+ * - NOT_FOUND: DeleteWebAuthnCredential for an id that is not one of the user's passkeys (false).
  */
-export type SignalKind = 'UNKNOWN_USER' | 'USER_NOT_CONFIRMED' | 'LOCKED_OUT' | 'SESSION_REJECTED';
+export type SignalKind =
+  | 'UNKNOWN_USER'
+  | 'USER_NOT_CONFIRMED'
+  | 'LOCKED_OUT'
+  | 'SESSION_REJECTED'
+  | 'NOT_FOUND';
 
 export class CognitoSignal extends Error {
   constructor(
@@ -81,6 +97,14 @@ const upstream = (retryAfterSeconds: number): Translation => ({
 function notAuthorized(step: CognitoStep, message: string): Translation {
   if (CLIENT_CONFIGURATION.test(message)) return { code: 'INTERNAL_SERVER_ERROR' };
   switch (step) {
+    case 'RespondToPasskey':
+      // A refused assertion spends the Session and counts towards Cognito's lockout like a wrong code.
+      // The lockout itself is answered as a refused passkey, as for codes (TOO_MANY_ATTEMPTS would say
+      // the address is real).
+      if (LOCKOUT.test(message)) return { code: 'CODE_MISMATCH' };
+      if (ORIGIN_OR_RP.test(message)) return { code: 'BAD_USER_INPUT' };
+      if (/session/i.test(message)) return { code: 'SESSION_EXPIRED' };
+      return { code: 'CODE_MISMATCH' };
     case 'InitiateAuth':
       // A locked-out or disabled user is answered like an unknown address: a distinct answer would
       // tell anyone that the address has an account (and that someone has been guessing its codes).
@@ -106,6 +130,10 @@ function notAuthorized(step: CognitoStep, message: string): Translation {
     case 'RevokeToken':
     case 'GlobalSignOut':
     case 'GetUser':
+    case 'StartWebAuthnRegistration':
+    case 'CompleteWebAuthnRegistration':
+    case 'ListWebAuthnCredentials':
+    case 'DeleteWebAuthnCredential':
       return { code: 'UNAUTHENTICATED' };
     default:
       return { code: 'INTERNAL_SERVER_ERROR' };
@@ -120,6 +148,10 @@ function userGone(step: CognitoStep): Translation {
     case 'RevokeToken':
     case 'GlobalSignOut':
     case 'GetUser':
+    case 'StartWebAuthnRegistration':
+    case 'CompleteWebAuthnRegistration':
+    case 'ListWebAuthnCredentials':
+    case 'DeleteWebAuthnCredential':
       return { code: 'UNAUTHENTICATED' };
     case 'SignUp':
       return { code: 'INTERNAL_SERVER_ERROR' };
@@ -131,6 +163,15 @@ function userGone(step: CognitoStep): Translation {
 
 function invalidParameter(step: CognitoStep, message: string): Translation {
   switch (step) {
+    case 'RespondToPasskey':
+    case 'CompleteWebAuthnRegistration':
+    // The credential's JSON, encoding or attestation is not valid, or is already registered; a
+    // credential id Cognito cannot parse.
+    case 'DeleteWebAuthnCredential':
+      return { code: 'BAD_USER_INPUT' };
+    case 'StartWebAuthnRegistration':
+    case 'ListWebAuthnCredentials':
+      return { code: 'UNAUTHENTICATED' };
     case 'SignUp':
       // The engine validated both already; this is Cognito being stricter than we are.
       return /phone|email|username/i.test(message)
@@ -165,10 +206,13 @@ const TABLE: Record<string, Rule> = {
   InvalidSmsRoleTrustRelationshipException: 'DELIVERY_FAILED',
   InvalidEmailRoleAccessPolicyException: 'DELIVERY_FAILED',
   // Over the sending quota (the default email sender's ~50 a day) Cognito answers LimitExceeded too.
-  LimitExceededException: (_step, message) =>
-    /email|sms|message|deliver|send/i.test(message)
-      ? { code: 'DELIVERY_FAILED' }
-      : upstream(RETRY_AFTER.limitExceeded),
+  LimitExceededException: (step, message) =>
+    step === 'StartWebAuthnRegistration' || step === 'CompleteWebAuthnRegistration'
+      ? // The user has the most passkeys a pool allows (20): a delete makes room.
+        { code: 'BAD_USER_INPUT' }
+      : /email|sms|message|deliver|send/i.test(message)
+        ? { code: 'DELIVERY_FAILED' }
+        : upstream(RETRY_AFTER.limitExceeded),
   TooManyRequestsException: () => upstream(RETRY_AFTER.throttled),
   InternalErrorException: () => upstream(RETRY_AFTER.failed),
   InternalServerException: () => upstream(RETRY_AFTER.failed),
@@ -182,6 +226,17 @@ const TABLE: Record<string, Rule> = {
   UserNotFoundException: (step) => userGone(step),
   UserNotConfirmedException: (step) => (step === 'InitiateAuth' ? 'USER_NOT_CONFIRMED' : userGone(step)),
   InvalidParameterException: invalidParameter,
+  // WebAuthn: a credential the pool cannot take is the caller's input; a pool without passkeys set up
+  // is our configuration (the pool doctor names the fix).
+  WebAuthnOriginNotAllowedException: 'BAD_USER_INPUT',
+  WebAuthnRelyingPartyMismatchException: 'BAD_USER_INPUT',
+  WebAuthnCredentialNotSupportedException: 'BAD_USER_INPUT',
+  WebAuthnChallengeNotFoundException: 'SESSION_EXPIRED',
+  WebAuthnClientMismatchException: 'SESSION_EXPIRED',
+  WebAuthnNotEnabledException: 'INTERNAL_SERVER_ERROR',
+  WebAuthnConfigurationMissingException: 'INTERNAL_SERVER_ERROR',
+  ResourceNotFoundException: (step) =>
+    step === 'DeleteWebAuthnCredential' ? 'NOT_FOUND' : { code: 'INTERNAL_SERVER_ERROR' },
 };
 
 /** Errors below the Cognito protocol: the call never got a Cognito answer. */
@@ -234,6 +289,8 @@ export function translateCognitoError(
 }
 
 function fieldOf(error: unknown, inputField: string | undefined): string {
+  // A passkey step's bad input is its credential (or id), whatever words Cognito's message uses.
+  if (inputField === 'credential' || inputField === 'id' || inputField === 'passkeys') return inputField;
   const message = String((error as ErrorLike | undefined)?.message ?? '');
   if (/phone/i.test(message)) return 'phoneNumber';
   if (/email|username/i.test(message)) return 'email';

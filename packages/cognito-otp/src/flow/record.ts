@@ -1,5 +1,5 @@
 import type { OtpChallengeName } from '../cognito/api.js';
-import type { AuthStep, DeliveryMedium, OtpChannel } from '../types.js';
+import type { AuthStep, Challenge, DeliveryMedium, JsonObject, OtpChannel } from '../types.js';
 
 /**
  * What a handle stands for, sealed (AES-GCM under a key derived from the handle, the client profile as
@@ -21,8 +21,12 @@ export interface HandleRecord {
   session?: string;
   /** Epoch ms after which Cognito no longer accepts `session`. */
   sessionExpiresAt?: number;
-  /** The OTP challenge Cognito issued (sign-in). */
-  challenge?: OtpChallengeName;
+  /** The challenge Cognito issued (sign-in): an OTP, or WEB_AUTHN for a passkey sign-in. */
+  challenge?: OtpChallengeName | 'WEB_AUTHN';
+  /** A passkey sign-in (real or made up): takes verifyPasskey, never a code or a resend. */
+  passkey?: true;
+  /** Passkey sign-in: the relying-party id of the options handed out (the assertion must name it). */
+  rpId?: string;
   /** Where the code went, as the client is shown it. */
   medium: DeliveryMedium;
   destination: string;
@@ -66,7 +70,12 @@ export function parseRecord(value: unknown): HandleRecord | undefined {
     (r.channel === 'EMAIL' || r.channel === 'SMS') &&
     opt(r.session, str) &&
     opt(r.sessionExpiresAt, num) &&
-    (r.challenge === undefined || r.challenge === 'EMAIL_OTP' || r.challenge === 'SMS_OTP') &&
+    (r.challenge === undefined ||
+      r.challenge === 'EMAIL_OTP' ||
+      r.challenge === 'SMS_OTP' ||
+      r.challenge === 'WEB_AUTHN') &&
+    (r.passkey === undefined || r.passkey === true) &&
+    opt(r.rpId, str) &&
     (r.medium === 'EMAIL' || r.medium === 'SMS') &&
     str(r.destination) &&
     str(r.destinationKey) &&
@@ -89,7 +98,7 @@ export const SIGN_UP_CODE_LENGTH = 6;
 
 /** The step a client is shown for a pending handle. */
 export function challengeStep(handle: string, record: HandleRecord): AuthStep {
-  const challenge = {
+  const challenge: Challenge = {
     handle,
     delivery: { medium: record.medium, destination: record.destination },
     codeLength: record.kind === 'SIGN_UP' ? SIGN_UP_CODE_LENGTH : SIGN_IN_CODE_LENGTH,
@@ -100,4 +109,19 @@ export function challengeStep(handle: string, record: HandleRecord): AuthStep {
   return record.medium === 'EMAIL'
     ? { nextStep: 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE', challenge }
     : { nextStep: 'CONFIRM_SIGN_IN_WITH_SMS_CODE', challenge };
+}
+
+/** The step for a new passkey sign-in handle: no delivery, the request options to pass to the browser. */
+export function passkeyStep(handle: string, record: HandleRecord, options: JsonObject): AuthStep {
+  return {
+    nextStep: 'CONFIRM_SIGN_IN_WITH_PASSKEY',
+    challenge: {
+      handle,
+      delivery: null,
+      credentialRequestOptions: options,
+      codeLength: SIGN_IN_CODE_LENGTH,
+      expiresAt: new Date(record.expiresAt),
+      resendAvailableAt: new Date(record.resendAvailableAt),
+    },
+  };
 }

@@ -17,6 +17,15 @@ export interface ProfileRuntime {
   sendLatency: LatencyAverage;
   /** How long RespondToAuthChallenge with a code takes. */
   verifyLatency: LatencyAverage;
+  /** How long a real passkey USER_AUTH start takes (InitiateAuth, plus SELECT_CHALLENGE when answered). */
+  passkeyStartLatency: LatencyAverage;
+  /** How long RespondToAuthChallenge with a passkey assertion takes. */
+  passkeyVerifyLatency: LatencyAverage;
+  /**
+   * The relying-party id and user verification of the newest real passkey challenge: made-up request
+   * options copy them, so they look like the pool's (see flow/passkey-challenge.ts).
+   */
+  webAuthn: { rpId?: string; userVerification?: string };
   /** Seconds until the destination may get another code: the shortest per-destination send window. */
   resendAfterSeconds: number;
 }
