@@ -51,6 +51,17 @@ const engine: GatewayEngine = {
   refreshTokens: async () => done,
   signOut: async () => true,
   getUser: async () => ({ sub: 'bench-user', email: 'b***@e***', emailVerified: true, phoneNumber: null }),
+  // Not benchmarked.
+  verifyPasskey: async () => done,
+  startPasskeyRegistration: async () => ({}),
+  completePasskeyRegistration: async () => ({
+    id: 'p',
+    name: 'Passkey',
+    createdAt: new Date(0),
+    attachment: null,
+  }),
+  listPasskeys: async () => [],
+  deletePasskey: async () => true,
 };
 
 const logger = createLogger({ level: 'info' });

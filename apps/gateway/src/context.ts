@@ -24,6 +24,8 @@ export interface GatewayContext {
   /** What the engine gets: profile name, client IP (trusted proxies only), user agent. */
   readonly request: RequestContext;
   readonly authorization: Authorization;
+  /** The request's `Origin` header, when a browser sent one (checked against webAuthnOrigins for passkeys). */
+  readonly origin?: string;
   readonly refreshCookie: RefreshCookie;
   readonly services: GatewayServices;
 }

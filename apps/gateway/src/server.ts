@@ -277,6 +277,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
             ...(userAgent !== undefined && { userAgent: userAgent.slice(0, 256) }),
           },
           authorization: parseAuthorization(request.headers.authorization),
+          ...(typeof request.headers.origin === 'string' && { origin: request.headers.origin }),
           refreshCookie: refreshCookieFor(profile, request, reply),
           services,
         };

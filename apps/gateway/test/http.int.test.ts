@@ -333,6 +333,16 @@ describe('request context', () => {
       refreshTokens: step,
       signOut: async () => true,
       getUser: async () => ({ sub: 's', email: null, emailVerified: null, phoneNumber: null }),
+      verifyPasskey: step,
+      startPasskeyRegistration: async () => ({}),
+      completePasskeyRegistration: async () => ({
+        id: 'p',
+        name: 'Passkey',
+        createdAt: new Date(0),
+        attachment: null,
+      }),
+      listPasskeys: async () => [],
+      deletePasskey: async () => true,
     };
   }
 

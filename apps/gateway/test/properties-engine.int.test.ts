@@ -77,6 +77,12 @@ const plausible = {
   accessToken: fc.string({ maxLength: 40 }),
   channel: fc.constantFrom('EMAIL', 'SMS', 'email', 'FAX'),
   global: fc.oneof(fc.boolean(), fc.constantFrom('yes', 1, null)),
+  method: fc.constantFrom('EMAIL_CODE', 'SMS_CODE', 'PASSKEY', 'passkey'),
+  credential: fc.oneof(
+    fc.constantFrom({}, { id: 'AAAA', type: 'public-key', response: {} }, []),
+    fc.object(),
+  ),
+  id: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/), fc.string({ maxLength: 40 })),
 };
 
 function inputOf(fields: Array<keyof typeof plausible>): fc.Arbitrary<unknown> {
@@ -110,12 +116,17 @@ function inputOf(fields: Array<keyof typeof plausible>): fc.Arbitrary<unknown> {
 const FLOWS: Record<keyof OtpEngine, Array<keyof typeof plausible>> = {
   signUp: ['email', 'phoneNumber', 'locale'],
   confirmSignUp: ['handle', 'code'],
-  startSignIn: ['email', 'phoneNumber', 'channel'],
+  startSignIn: ['email', 'phoneNumber', 'channel', 'method'],
   verifyOtp: ['handle', 'code'],
   resendOtp: ['handle'],
   refreshTokens: ['refreshToken'],
   signOut: ['refreshToken', 'accessToken', 'global'],
   getUser: ['accessToken'],
+  verifyPasskey: ['handle', 'credential'],
+  startPasskeyRegistration: ['accessToken'],
+  completePasskeyRegistration: ['accessToken', 'credential'],
+  listPasskeys: ['accessToken'],
+  deletePasskey: ['accessToken', 'id'],
 };
 
 /** Request contexts: mostly the test profile from a plausible IP, sometimes anything at all. */

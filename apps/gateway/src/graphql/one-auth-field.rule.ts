@@ -17,10 +17,14 @@ export const AUTH_MUTATIONS: ReadonlySet<string> = new Set([
   'resendOtp',
   'refreshTokens',
   'signOut',
+  'verifyPasskey',
+  'startPasskeyRegistration',
+  'completePasskeyRegistration',
+  'deletePasskey',
 ]);
 
-/** The queries that reach Cognito (`me`: GetUser): one per operation, never aliased, like the above. */
-export const AUTH_QUERIES: ReadonlySet<string> = new Set(['me']);
+/** The queries that reach Cognito (`me`: GetUser; `passkeys`: ListWebAuthnCredentials): one per operation, never aliased, like the above. */
+export const AUTH_QUERIES: ReadonlySet<string> = new Set(['me', 'passkeys']);
 
 /**
  * The guarded root fields of each operation type. A new root field that reaches Cognito or spends a

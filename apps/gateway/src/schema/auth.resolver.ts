@@ -4,6 +4,7 @@ import type { GatewayContext, GatewayEngine } from '../context.js';
 import { gatewayError } from '../errors.js';
 import { AuthStep } from './auth-step.type.js';
 import { ConfirmSignUpInput } from './confirm-sign-up.input.js';
+import { requireWebAuthnOrigin } from './passkey-guards.js';
 import { optional, presentStep } from './present.js';
 import { RefreshTokensInput } from './refresh-tokens.input.js';
 import { ResendOtpInput } from './resend-otp.input.js';
@@ -15,7 +16,7 @@ import { VerifyOtpInput } from './verify-otp.input.js';
 type Flow = keyof GatewayEngine;
 
 /** Times one engine call for /metrics; the engine's own errors pass through untouched. */
-async function timed<T>(
+export async function timed<T>(
   context: GatewayContext,
   flow: Flow,
   call: (engine: GatewayEngine) => Promise<T>,
@@ -69,12 +70,14 @@ export class AuthResolver {
     @Arg('input', () => StartSignInInput) input: StartSignInInput,
     @Ctx() context: GatewayContext,
   ): Promise<AuthStep> {
+    if (input.method === 'PASSKEY') requireWebAuthnOrigin(context);
     const step = await timed(context, 'startSignIn', (engine) =>
       engine.startSignIn(
         {
           ...optional('email', input.email),
           ...optional('phoneNumber', input.phoneNumber),
           ...optional('channel', input.channel),
+          ...optional('method', input.method),
         },
         context.request,
       ),

@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { Field, ID, Int, ObjectType } from 'type-graphql';
 import { CodeDelivery } from './code-delivery.type.js';
 import { DateTime } from './date-time.scalar.js';
+import { JSONScalar } from './json.scalar.js';
 
 @ObjectType('Challenge')
 export class Challenge {
@@ -9,8 +10,13 @@ export class Challenge {
   @Field(() => ID)
   handle!: string;
 
-  @Field(() => CodeDelivery)
-  delivery!: CodeDelivery;
+  /** Where the code went; null for a passkey sign-in. */
+  @Field(() => CodeDelivery, { nullable: true })
+  delivery!: CodeDelivery | null;
+
+  /** PublicKeyCredentialRequestOptionsJSON for CONFIRM_SIGN_IN_WITH_PASSKEY. */
+  @Field(() => JSONScalar, { nullable: true })
+  credentialRequestOptions?: Record<string, unknown> | null;
 
   /** 6 for CONFIRM_SIGN_UP, 8 for sign-in codes. */
   @Field(() => Int)

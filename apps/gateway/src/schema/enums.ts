@@ -11,10 +11,15 @@ export const OtpChannel = { EMAIL: 'EMAIL', SMS: 'SMS' } as const;
 export type OtpChannel = (typeof OtpChannel)[keyof typeof OtpChannel];
 registerEnumType(OtpChannel, { name: 'OtpChannel' });
 
+export const SignInMethod = { EMAIL_CODE: 'EMAIL_CODE', SMS_CODE: 'SMS_CODE', PASSKEY: 'PASSKEY' } as const;
+export type SignInMethod = (typeof SignInMethod)[keyof typeof SignInMethod];
+registerEnumType(SignInMethod, { name: 'SignInMethod' });
+
 export const AuthNextStep = {
   CONFIRM_SIGN_UP: 'CONFIRM_SIGN_UP',
   CONFIRM_SIGN_IN_WITH_EMAIL_CODE: 'CONFIRM_SIGN_IN_WITH_EMAIL_CODE',
   CONFIRM_SIGN_IN_WITH_SMS_CODE: 'CONFIRM_SIGN_IN_WITH_SMS_CODE',
+  CONFIRM_SIGN_IN_WITH_PASSKEY: 'CONFIRM_SIGN_IN_WITH_PASSKEY',
   DONE: 'DONE',
 } as const;
 export type AuthNextStep = (typeof AuthNextStep)[keyof typeof AuthNextStep];

@@ -4,6 +4,7 @@ import { buildSchemaSync } from 'type-graphql';
 import { AuthResolver } from './auth.resolver.js';
 import { validateInputLengths } from './input-limits.js';
 import { MeResolver } from './me.resolver.js';
+import { PasskeyResolver } from './passkey.resolver.js';
 
 /**
  * The gateway's schema, exactly docs/API.md section 1 (checked by schema.test.ts against the committed
@@ -11,7 +12,7 @@ import { MeResolver } from './me.resolver.js';
  */
 export function buildGatewaySchema(): GraphQLSchema {
   return buildSchemaSync({
-    resolvers: [AuthResolver, MeResolver],
+    resolvers: [AuthResolver, MeResolver, PasskeyResolver],
     // Input length caps before any resolver runs; class-validator is not used.
     validate: false,
     validateFn: validateInputLengths,

@@ -19,6 +19,8 @@ export const INPUT_MAX_LENGTHS: Readonly<Record<string, number>> = {
   code: 16,
   /** Cognito refresh tokens are JWEs of about 1.7 KB. */
   refreshToken: 8192,
+  /** Passkey credential ids: at most 1023 bytes, base64url. */
+  id: 1400,
 };
 
 /** type-graphql `validateFn`: BAD_USER_INPUT naming the first over-long field. */

@@ -10,12 +10,17 @@ import { printGatewaySchema } from './print.js';
 const appRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const repoRoot = resolve(appRoot, '../..');
 
-/** The SDL block of docs/API.md section 1: the contract as the repository documents it. */
+/**
+ * The SDL blocks of docs/API.md sections 1 and 1b (passkeys, which extends Query and Mutation), as one
+ * document: the contract as the repository documents it.
+ */
 function contractSdl(): string {
   const apiMd = readFileSync(resolve(repoRoot, 'docs/API.md'), 'utf8');
   const block = /## 1\.[\s\S]*?```graphql\n([\s\S]*?)```/.exec(apiMd)?.[1];
   if (!block) throw new Error('no graphql block in section 1 of docs/API.md');
-  return block;
+  const passkeys = /## 1b\.[\s\S]*?```graphql\n([\s\S]*?)```/.exec(apiMd)?.[1];
+  if (!passkeys) throw new Error('no graphql block in section 1b of docs/API.md');
+  return `${block}\n${passkeys}`;
 }
 
 const canonical = (schema: GraphQLSchema) => printSchema(lexicographicSortSchema(schema));

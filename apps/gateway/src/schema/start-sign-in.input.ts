@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Field, InputType } from 'type-graphql';
-import { OtpChannel } from './enums.js';
+import { OtpChannel, SignInMethod } from './enums.js';
 
 /** Exactly one of `email` and `phoneNumber` (the engine answers BAD_USER_INPUT otherwise). */
 @InputType('StartSignInInput')
@@ -13,4 +13,8 @@ export class StartSignInInput {
 
   @Field(() => OtpChannel, { nullable: true, defaultValue: OtpChannel.EMAIL })
   channel?: OtpChannel | null;
+
+  /** PASSKEY for a WebAuthn challenge; default: the channel's code. */
+  @Field(() => SignInMethod, { nullable: true })
+  method?: SignInMethod | null;
 }
