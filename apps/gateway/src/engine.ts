@@ -66,6 +66,7 @@ export function createEngine(settings: EngineSettings): GatewayEngine {
           signUpHandleTtlSeconds: profile.signUpHandleTtlSeconds,
         }),
         ...(profile.limits !== undefined && { limits: profile.limits }),
+        webAuthnOrigins: profile.webAuthnOrigins,
       },
     ]),
   );

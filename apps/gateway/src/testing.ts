@@ -29,7 +29,10 @@ import { createGateway, type Gateway, type GatewayOptions } from './server.js';
 /** A profile for the harness: its own pool in the emulator, HTTP settings as in a profiles file. */
 export interface TestProfile
   extends Partial<Pick<ClientProfile, 'allowedOrigins' | 'allowLoopbackOrigins' | 'tokenDelivery'>>,
-    Pick<ProfileOptions, 'authSessionValiditySeconds' | 'signUpHandleTtlSeconds' | 'onExistingUser'> {
+    Pick<
+      ProfileOptions,
+      'authSessionValiditySeconds' | 'signUpHandleTtlSeconds' | 'onExistingUser' | 'webAuthnOrigins'
+    > {
   /** Pool and app client options (e.g. `generateSecret`). */
   pool?: PasswordlessPoolOptions;
   /** Overrides of the engine's limits, as in a profiles file. @default the engine's */
