@@ -149,7 +149,7 @@ describe('passkeys over GraphQL', () => {
   });
 
   it('refuses passkey ceremonies from an origin outside webAuthnOrigins, or without Origin: FORBIDDEN', async () => {
-    for (const headers of [{ origin: OTHER_ORIGIN }, {}]) {
+    for (const headers of [{ origin: OTHER_ORIGIN }, {}] as Array<Record<string, string>>) {
       const start = await gw.graphql(START, { input: { email, method: 'PASSKEY' } }, { headers });
       expect(codeOf(start.body)).toBe('FORBIDDEN');
       const verify = await gw.graphql(
