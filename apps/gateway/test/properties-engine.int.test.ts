@@ -1,3 +1,4 @@
+import { SoftwareAuthenticator } from '@otpgate/cognito-emulator/testing';
 import { OTP_ERROR_CODES, type OtpEngine, OtpError, type RequestContext } from '@otpgate/cognito-otp';
 import { createTestEngine, type TestEngine } from '@otpgate/testing';
 import fc from 'fast-check';
@@ -10,6 +11,17 @@ import { CONTRACT, hostileString, notAString, runParameters, stringsOf } from '.
 // INTERNAL_SERVER_ERROR for input alone (that code means "a bug": the engine failed to classify).
 
 const LOOSE = { points: 1_000_000, durationSeconds: 1 };
+const PASSKEY_ORIGIN = 'http://localhost:5173';
+/** Assertions of the right shape and origin (for no registered passkey), so calls get past the checks. */
+const stranger = new SoftwareAuthenticator();
+const assertion = fc
+  .uint8Array({ minLength: 16, maxLength: 16 })
+  .map((bytes) =>
+    stranger.assert(
+      { challenge: Buffer.from(bytes).toString('base64url'), rpId: 'localhost' },
+      PASSKEY_ORIGIN,
+    ),
+  );
 let t: TestEngine;
 /** A registered address and live values from its flow, which the generators can pick. */
 const live = { email: '', signInHandle: '', signUpHandle: '', refreshToken: '' };
@@ -24,6 +36,8 @@ beforeAll(async () => {
       wrongCodesPerIp: [LOOSE],
       requestsPerIp: [LOOSE],
     },
+    pool: { webAuthn: { relyingPartyId: 'localhost' } },
+    webAuthnOrigins: [PASSKEY_ORIGIN],
   });
   live.email = `live.${process.pid}@engine-props.example`;
   const up = await t.engine.signUp({ email: live.email }, t.ctx());
@@ -79,8 +93,9 @@ const plausible = {
   global: fc.oneof(fc.boolean(), fc.constantFrom('yes', 1, null)),
   method: fc.constantFrom('EMAIL_CODE', 'SMS_CODE', 'PASSKEY', 'passkey'),
   credential: fc.oneof(
-    fc.constantFrom({}, { id: 'AAAA', type: 'public-key', response: {} }, []),
-    fc.object(),
+    { weight: 3, arbitrary: assertion },
+    { weight: 1, arbitrary: fc.constantFrom({}, { id: 'AAAA', type: 'public-key', response: {} }, []) },
+    { weight: 1, arbitrary: fc.object() },
   ),
   id: fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/), fc.string({ maxLength: 40 })),
 };
@@ -171,6 +186,7 @@ function assertStep(value: unknown): void {
     'CONFIRM_SIGN_UP',
     'CONFIRM_SIGN_IN_WITH_EMAIL_CODE',
     'CONFIRM_SIGN_IN_WITH_SMS_CODE',
+    'CONFIRM_SIGN_IN_WITH_PASSKEY',
     'DONE',
   ]).toContain(step.nextStep);
   if (step.nextStep === 'DONE') expect(typeof step.tokens?.accessToken).toBe('string');
