@@ -109,6 +109,26 @@ describe('option validation', () => {
     ).toBe('profiles.shop.onExistingUser');
   });
 
+  test('webAuthnOrigins: exact origins only, empty by default', () => {
+    expect(resolveOptions(options()).profiles.get('shop')?.webAuthnOrigins).toEqual([]);
+    const ok = ['https://shop.example', 'http://localhost:5173'];
+    expect(
+      resolveOptions(options({}, { webAuthnOrigins: ok })).profiles.get('shop')?.webAuthnOrigins,
+    ).toEqual(ok);
+    expect(
+      badOption(() =>
+        resolveOptions(options({}, { webAuthnOrigins: 'https://a.example' as unknown as string[] })),
+      ),
+    ).toBe('profiles.shop.webAuthnOrigins');
+    for (const bad of ['https://a.example/', 'a.example', 'https://a.example/path', 'ftp://a.example', 42]) {
+      expect(
+        badOption(() =>
+          resolveOptions(options({}, { webAuthnOrigins: ['https://ok.example', bad as string] })),
+        ),
+      ).toBe('profiles.shop.webAuthnOrigins[1]');
+    }
+  });
+
   test('store, client, profiles and their names', () => {
     expect(badOption(() => resolveOptions(options({ store: {} as never })))).toBe('store');
     expect(badOption(() => resolveOptions(options({ cognitoClient: {} as never })))).toBe('cognitoClient');

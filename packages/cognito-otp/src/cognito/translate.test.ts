@@ -37,6 +37,48 @@ describe('the Cognito exception table', () => {
     expect(code(cognito(name), step)).toBe(expected);
   });
 
+  test.each([
+    ['WebAuthnOriginNotAllowedException', 'CompleteWebAuthnRegistration', 'BAD_USER_INPUT'],
+    ['WebAuthnRelyingPartyMismatchException', 'CompleteWebAuthnRegistration', 'BAD_USER_INPUT'],
+    ['WebAuthnCredentialNotSupportedException', 'CompleteWebAuthnRegistration', 'BAD_USER_INPUT'],
+    ['WebAuthnChallengeNotFoundException', 'CompleteWebAuthnRegistration', 'SESSION_EXPIRED'],
+    ['WebAuthnClientMismatchException', 'CompleteWebAuthnRegistration', 'SESSION_EXPIRED'],
+    ['WebAuthnNotEnabledException', 'StartWebAuthnRegistration', 'INTERNAL_SERVER_ERROR'],
+    ['WebAuthnConfigurationMissingException', 'StartWebAuthnRegistration', 'INTERNAL_SERVER_ERROR'],
+    ['InvalidParameterException', 'CompleteWebAuthnRegistration', 'BAD_USER_INPUT'],
+    ['InvalidParameterException', 'RespondToPasskey', 'BAD_USER_INPUT'],
+    ['InvalidParameterException', 'DeleteWebAuthnCredential', 'BAD_USER_INPUT'],
+    ['InvalidParameterException', 'ListWebAuthnCredentials', 'UNAUTHENTICATED'],
+    ['NotAuthorizedException', 'ListWebAuthnCredentials', 'UNAUTHENTICATED'],
+    ['NotAuthorizedException', 'StartWebAuthnRegistration', 'UNAUTHENTICATED'],
+    ['UserNotFoundException', 'DeleteWebAuthnCredential', 'UNAUTHENTICATED'],
+    ['ResourceNotFoundException', 'DeleteWebAuthnCredential', 'signal:NOT_FOUND'],
+    ['LimitExceededException', 'StartWebAuthnRegistration', 'BAD_USER_INPUT'],
+  ] as const)('passkeys: %s in %s -> %s', (name, step, expected) => {
+    expect(code(cognito(name), step)).toBe(expected);
+  });
+
+  test.each([
+    ['Incorrect passkey: the credential is not registered for this user.', 'CODE_MISMATCH'],
+    ['Incorrect passkey: the credential answers another challenge.', 'CODE_MISMATCH'],
+    ['Incorrect passkey: the origin is not allowed for the relying party.', 'BAD_USER_INPUT'],
+    ['Incorrect passkey: the credential is for another relying party.', 'BAD_USER_INPUT'],
+    ['Invalid session for the user, session is expired.', 'SESSION_EXPIRED'],
+    ['Password attempts exceeded', 'TOO_MANY_ATTEMPTS'],
+  ] as const)('a refused passkey assertion "%s" -> %s', (message, expected) => {
+    expect(code(cognito('NotAuthorizedException', message), 'RespondToPasskey')).toBe(expected);
+  });
+
+  test('passkey BAD_USER_INPUT names the credential, the id or the passkey limit, whatever the message says', () => {
+    const field = (name: string, step: CognitoStep, inputField: string) =>
+      (translateCognitoError(cognito(name, 'Invalid username or email'), step, inputField) as OtpError).field;
+    expect(field('InvalidParameterException', 'CompleteWebAuthnRegistration', 'credential')).toBe(
+      'credential',
+    );
+    expect(field('InvalidParameterException', 'DeleteWebAuthnCredential', 'id')).toBe('id');
+    expect(field('LimitExceededException', 'StartWebAuthnRegistration', 'passkeys')).toBe('passkeys');
+  });
+
   test('LimitExceededException: a sending quota is DELIVERY_FAILED, anything else UPSTREAM_UNAVAILABLE', () => {
     const quota = cognito(
       'LimitExceededException',
