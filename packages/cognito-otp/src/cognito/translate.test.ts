@@ -64,7 +64,7 @@ describe('the Cognito exception table', () => {
     ['Incorrect passkey: the origin is not allowed for the relying party.', 'BAD_USER_INPUT'],
     ['Incorrect passkey: the credential is for another relying party.', 'BAD_USER_INPUT'],
     ['Invalid session for the user, session is expired.', 'SESSION_EXPIRED'],
-    ['Password attempts exceeded', 'TOO_MANY_ATTEMPTS'],
+    ['Password attempts exceeded', 'CODE_MISMATCH'],
   ] as const)('a refused passkey assertion "%s" -> %s', (message, expected) => {
     expect(code(cognito('NotAuthorizedException', message), 'RespondToPasskey')).toBe(expected);
   });
