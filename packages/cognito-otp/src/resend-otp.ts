@@ -18,8 +18,9 @@ import type { AuthStep, ResendOtpInput } from './types.js';
  * A sign-up handle whose confirmation already succeeded (its sign-in is pending) has no code to
  * resend: SESSION_EXPIRED, and the user signs in normally.
  * @throws OtpError BAD_USER_INPUT (field 'handle'), SESSION_EXPIRED, RATE_LIMITED (scope destination
- *   before resendAvailableAt, or request | destination | ip | profile | handle), TOO_MANY_ATTEMPTS
- *   (Cognito lockout), DELIVERY_FAILED, UPSTREAM_UNAVAILABLE, SERVICE_UNAVAILABLE, INTERNAL_SERVER_ERROR
+ *   before resendAvailableAt, or request | destination | ip | profile | handle), DELIVERY_FAILED,
+ *   UPSTREAM_UNAVAILABLE, SERVICE_UNAVAILABLE, INTERNAL_SERVER_ERROR (a Cognito lockout: a made-up
+ *   challenge, as for an unknown address)
  */
 export async function resendOtp(call: Call, input: ResendOtpInput): Promise<AuthStep> {
   const held = await acquire(call, input?.handle, leaseMs(call, 2));

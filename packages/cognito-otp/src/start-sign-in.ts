@@ -55,9 +55,10 @@ function channelOf(input: StartSignInInput): OtpChannel | 'PASSKEY' {
  * cancelled passkey prompt. Guessing is paid for where it happens, in verifyPasskey's wrong-attempt
  * budgets. A profile without webAuthnOrigins has passkeys off: FORBIDDEN.
  * @throws OtpError BAD_USER_INPUT (field 'input' for both or neither identifier, 'email',
- *   'phoneNumber', 'channel', 'method'), FORBIDDEN (passkeys off for the profile), RATE_LIMITED (scope request | destination | ip | profile),
- *   TOO_MANY_ATTEMPTS (Cognito locked the user out), DELIVERY_FAILED, UPSTREAM_UNAVAILABLE,
- *   SERVICE_UNAVAILABLE, INTERNAL_SERVER_ERROR
+ *   'phoneNumber', 'channel', 'method'), FORBIDDEN (passkeys off for the profile), RATE_LIMITED
+ *   (scope request | destination | ip | profile), DELIVERY_FAILED, UPSTREAM_UNAVAILABLE,
+ *   SERVICE_UNAVAILABLE, INTERNAL_SERVER_ERROR. A user Cognito locked out is answered like an unknown
+ *   address (a made-up challenge), never with a distinct error.
  */
 export async function startSignIn(call: Call, input: StartSignInInput): Promise<AuthStep> {
   let identifier: Identifier;

@@ -37,8 +37,9 @@ export function normaliseCode(code: unknown, length: number): string {
  * the one it has (an SDK error carries none), and if Cognito killed it, the next answer is
  * CODE_EXPIRED and resendOtp gets a new one.
  *
- * NotAuthorizedException is the lockout (TOO_MANY_ATTEMPTS) when its wording says so, otherwise an
- * expired or spent Session (CODE_EXPIRED); Cognito gives nothing firmer to tell them apart by.
+ * NotAuthorizedException is Cognito's lockout when its wording says so, answered as a wrong code
+ * (a distinct answer would tell a real account from an unknown one), otherwise an expired or spent
+ * Session (CODE_EXPIRED); Cognito gives nothing firmer to tell them apart by.
  * @throws OtpError BAD_USER_INPUT (field 'code', or 'handle' for a malformed or sign-up handle),
  *   CODE_MISMATCH (attemptsRemaining), CODE_EXPIRED, SESSION_EXPIRED, TOO_MANY_ATTEMPTS (scope
  *   destination | ip, or Cognito's lockout), RATE_LIMITED (scope request, or handle while another
