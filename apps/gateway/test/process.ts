@@ -265,7 +265,7 @@ export const LOAD_LIMITS: LimitOverrides = {
   wrongCodesPerIp: [{ points: 10_000, durationSeconds: 60 }],
 };
 
-/** Resolves true when a TCP connection to the port is refused (nothing listens), false when one opens. */
+/** Resolves true when a TCP connection to the port is refused (nothing listens, or the listener is closing), false when one opens. */
 export function connectionRefused(port: number, timeoutMs = 2_000): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
@@ -279,7 +279,9 @@ export function connectionRefused(port: number, timeoutMs = 2_000): Promise<bool
     });
     socket.once('error', (error: NodeJS.ErrnoException) => {
       socket.destroy();
-      if (error.code === 'ECONNREFUSED') resolve(true);
+      // Refused either way: no listener (ECONNREFUSED), or a listener closing while our SYN sat in its
+      // backlog, which the kernel answers with a reset before the connection is ever established.
+      if (error.code === 'ECONNREFUSED' || error.code === 'ECONNRESET') resolve(true);
       else reject(error);
     });
   });

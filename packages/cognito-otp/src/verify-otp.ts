@@ -1,17 +1,9 @@
 import type { RespondToAuthChallengeCommandOutput } from '@aws-sdk/client-cognito-identity-provider';
 import { isOtpError } from './errors.js';
-import {
-  acquire,
-  codeAccepted,
-  consume,
-  leaseMs,
-  releaseAndThrow,
-  wrongCode,
-} from './flow/handle-lifecycle.js';
+import { acquire, finishSignIn, leaseMs, releaseAndThrow, wrongCode } from './flow/handle-lifecycle.js';
 import { SIGN_IN_CODE_LENGTH } from './flow/record.js';
 import type { Call } from './flow/runtime.js';
-import { doneStep } from './flow/tokens.js';
-import { badInput, otpError } from './messages.js';
+import { badInput } from './messages.js';
 import type { AuthStep, VerifyOtpInput } from './types.js';
 
 /**
@@ -89,18 +81,6 @@ export async function verifyOtp(call: Call, input: VerifyOtpInput): Promise<Auth
   }
   call.profile.verifyLatency.observe(performance.now() - started);
 
-  if (output.AuthenticationResult === undefined) {
-    // Another challenge after the code (MFA on a passwordless pool): not a flow this engine offers.
-    return releaseAndThrow(
-      call,
-      held,
-      otpError('INTERNAL_SERVER_ERROR', { cause: new Error(`unexpected challenge ${output.ChallengeName}`) }),
-    );
-  }
-  const step = doneStep(output.AuthenticationResult);
-  // Round trip 2: exactly one caller gets tokens for a handle, even if our lease ran out during the
-  // call; the reserved wrong code goes back beside it.
-  const [consumed] = await Promise.all([consume(call, held), codeAccepted(call, held)]);
-  if (!consumed) throw otpError('SESSION_EXPIRED');
-  return step;
+  // Round trip 2: the handle consumed once, the reserved attempt given back.
+  return finishSignIn(call, held, output);
 }

@@ -4,15 +4,14 @@ import { isOtpError } from './errors.js';
 import {
   acquire,
   codeAccepted,
-  consume,
   discard,
+  finishSignIn,
   type Held,
   leaseMs,
   releaseAndThrow,
   wrongCode,
 } from './flow/handle-lifecycle.js';
 import type { Call } from './flow/runtime.js';
-import { doneStep } from './flow/tokens.js';
 import { type CheckedCredential, checkCredential, namesRelyingParty } from './flow/webauthn-credential.js';
 import { badInput, otpError } from './messages.js';
 import type { AuthStep, VerifyPasskeyInput } from './types.js';
@@ -97,15 +96,6 @@ export async function verifyPasskey(call: Call, input: VerifyPasskeyInput): Prom
   }
   call.profile.passkeyVerifyLatency.observe(performance.now() - started);
 
-  if (output.AuthenticationResult === undefined) {
-    return releaseAndThrow(
-      call,
-      held,
-      otpError('INTERNAL_SERVER_ERROR', { cause: new Error(`unexpected challenge ${output.ChallengeName}`) }),
-    );
-  }
-  const step = doneStep(output.AuthenticationResult);
-  const [consumed] = await Promise.all([consume(call, held), codeAccepted(call, held)]);
-  if (!consumed) throw otpError('SESSION_EXPIRED');
-  return step;
+  // Round trip 2: the handle consumed once, the reserved attempt given back.
+  return finishSignIn(call, held, output);
 }

@@ -1,9 +1,12 @@
+import type { RespondToAuthChallengeCommandOutput } from '@aws-sdk/client-cognito-identity-provider';
 import type { OtpError } from '../errors.js';
 import { handleId, newHandle, openRecord, parseHandle, sealRecord } from '../handles/handle-crypto.js';
 import { badInput, otpError } from '../messages.js';
 import type { Budget } from '../store/types.js';
+import type { AuthStep } from '../types.js';
 import { type HandleRecord, parseRecord } from './record.js';
 import type { Call } from './runtime.js';
+import { doneStep } from './tokens.js';
 
 /**
  * Handle life cycle on top of the store: create, lock-and-open, rewrite, burn, consume. Every
@@ -196,4 +199,29 @@ export async function wrongCode(call: Call, held: Held, cause?: unknown): Promis
 export async function discardHandle(call: Call, handle: string): Promise<void> {
   const key = parseHandle(handle);
   if (key !== undefined) await call.engine.store.deleteHandle(handleId(key)).catch(() => undefined);
+}
+
+/**
+ * The step that reaches DONE on a sign-in handle once Cognito accepted the answer (a code or a
+ * passkey): its tokens, the handle consumed exactly once, even if our lease ran out during the call (a
+ * caller that loses gets SESSION_EXPIRED), and the reserved wrong attempt given back beside it, in one
+ * round trip. Another challenge after the answer (MFA on a passwordless pool) is not a flow this engine
+ * offers: INTERNAL_SERVER_ERROR.
+ */
+export async function finishSignIn(
+  call: Call,
+  held: Held,
+  output: RespondToAuthChallengeCommandOutput,
+): Promise<AuthStep> {
+  if (output.AuthenticationResult === undefined) {
+    return releaseAndThrow(
+      call,
+      held,
+      otpError('INTERNAL_SERVER_ERROR', { cause: new Error(`unexpected challenge ${output.ChallengeName}`) }),
+    );
+  }
+  const step = doneStep(output.AuthenticationResult);
+  const [consumed] = await Promise.all([consume(call, held), codeAccepted(call, held)]);
+  if (!consumed) throw otpError('SESSION_EXPIRED');
+  return step;
 }
