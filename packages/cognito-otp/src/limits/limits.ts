@@ -6,7 +6,6 @@ import {
   HANDLE_DESTINATION,
   type HandleBudget,
   type OtpStore,
-  type TakeResult,
 } from '../store/types.js';
 import { ipKey, ipv6Network } from './ip-key.js';
 
@@ -323,17 +322,11 @@ export class Limits {
    * anyone else is shed.
    */
   async #takeSend(before: Budget[][], p: SendKeys): Promise<void> {
-    const result = await this.#store
-      .take([...before, this.#sendBudgets(p, 'general')])
-      .catch((error: unknown) => {
-        throw error instanceof OtpError ? error : unavailable(error);
-      });
+    const result = await this.#ask(() => this.#store.take([...before, this.#sendBudgets(p, 'general')]));
     if (result.ok) return;
     const generalOnly =
       result.stage === before.length &&
-      result.blocked.every(
-        ({ budget }) => this.#byName.get(budget.name.split(':').slice(0, 2).join(':'))?.scope === 'profile',
-      );
+      result.blocked.every(({ budget }) => this.#layerOf(budget)?.scope === 'profile');
     if (!generalOnly) throw this.refusal(result.blocked);
     this.#onShed?.();
     if (!(await this.#isClean(p.ip))) throw this.refusal(result.blocked);
@@ -345,14 +338,8 @@ export class Limits {
    * an attacking network can take at most one code from the clean share.
    */
   async #isClean(ip: string): Promise<boolean> {
-    const ipBudgets = this.#ipTierBudgets(ip, [this.#sendIp]);
-    const networkBudgets = this.#ipTierBudgets(ip, [this.#sendSlash48]);
-    let usage: number[];
-    try {
-      usage = await this.#store.usage([...ipBudgets, ...networkBudgets]);
-    } catch (error) {
-      throw error instanceof OtpError ? error : unavailable(error);
-    }
+    const budgets = this.#ipTierBudgets(ip, [this.#sendIp, this.#sendSlash48]);
+    const usage = await this.#ask(() => this.#store.usage(budgets));
     return usage.every((points) => points === 0);
   }
 
@@ -414,8 +401,7 @@ export class Limits {
   refusal(blocked: readonly Blocked[]): OtpError {
     let worst: { layer: Layer; seconds: number } | undefined;
     for (const { budget, retryAfterMs } of blocked) {
-      // A name may carry a qualifier after the rule (wrong-dst:3600s:<ip hash>).
-      const layer = this.#byName.get(budget.name.split(':').slice(0, 2).join(':'));
+      const layer = this.#layerOf(budget);
       if (layer === undefined) continue;
       const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
       if (worst === undefined || seconds > worst.seconds) worst = { layer, seconds };
@@ -474,13 +460,22 @@ export class Limits {
   }
 
   async #take(stages: Budget[][]): Promise<void> {
-    let result: TakeResult;
+    const result = await this.#ask(() => this.#store.take(stages));
+    if (!result.ok) throw this.refusal(result.blocked);
+  }
+
+  /** A store call; a failure that is not already an OtpError becomes SERVICE_UNAVAILABLE (fail closed). */
+  async #ask<T>(call: () => Promise<T>): Promise<T> {
     try {
-      result = await this.#store.take(stages);
+      return await call();
     } catch (error) {
       throw error instanceof OtpError ? error : unavailable(error);
     }
-    if (!result.ok) throw this.refusal(result.blocked);
+  }
+
+  /** The rule a budget counts for; a name may carry a qualifier after the rule (wrong-dst:3600s:<ip hash>). */
+  #layerOf(budget: Budget): Layer | undefined {
+    return this.#byName.get(budget.name.split(':').slice(0, 2).join(':'));
   }
 }
 
