@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { handleId, newHandle, parseHandle, sealRecord } from '../src/handles/handle-crypto.js';
-import { type Budget, HANDLE_DESTINATION, type LockResult, type OtpStore } from '../src/store/types.js';
+import {
+  type Budget,
+  HANDLE_ACCOUNT,
+  HANDLE_DESTINATION,
+  type HandleBudget,
+  type LockResult,
+  type OtpStore,
+} from '../src/store/types.js';
 import type { StoreBackend } from './store-backends.js';
 
 /** A fresh id per test, so tests share one store without seeing each other. */
@@ -271,6 +278,97 @@ export function storeContract(setup: () => Promise<StoreBackend>): void {
     // Nothing was reserved from the budget that had room, and the handle is free.
     expect(await store.usage([{ ...budget('wrong-dst', 9), subject: 'dst' }])).toEqual([0]);
     locked(await store.lockHandle(id, 5_000));
+  });
+
+  it('countAttempt counts the answer with the lock; recordWrongCode then only settles it, unlock takes it back', async () => {
+    const id = freshId();
+    await store.createHandle(id, BINARY, LONG_TTL, 'dst');
+    const first = locked(await store.lockHandle(id, 60_000, { countAttempt: true }));
+    expect(first.attempts).toBe(1);
+    // Upstream failure: the counted answer is taken back with the lock.
+    await store.unlockHandle(id, first.lockToken, { uncount: true });
+    const second = locked(await store.lockHandle(id, 60_000, { countAttempt: true }));
+    expect(second.attempts).toBe(1);
+    expect(await store.recordWrongCode(id, second.lockToken, 2, { counted: true })).toEqual({
+      attempts: 1,
+      burned: false,
+      missing: false,
+    });
+    const third = locked(await store.lockHandle(id, 60_000, { countAttempt: true }));
+    expect(third.attempts).toBe(2);
+    expect(await store.recordWrongCode(id, third.lockToken, 2, { counted: true })).toEqual({
+      attempts: 2,
+      burned: true,
+      missing: false,
+    });
+    expect(await store.lockHandle(id, 60_000)).toEqual({ status: 'missing' });
+  });
+
+  it('unlockHandle and consumeHandle give points back in the same call', async () => {
+    const a = budget('settle', 5);
+    await store.take([[a], [a], [a]]);
+    const id = freshId();
+    await store.createHandle(id, BINARY, LONG_TTL);
+    const held = locked(await store.lockHandle(id, 60_000));
+    await store.unlockHandle(id, held.lockToken, { giveBack: [a] });
+    expect(await store.usage([a])).toEqual([2]);
+    const again = locked(await store.lockHandle(id, 60_000));
+    expect(await store.consumeHandle(id, again.lockToken, { giveBack: [a] })).toBe(true);
+    expect(await store.usage([a])).toEqual([1]);
+    // Not ours any more: the handle is untouched (gone), the points are still given back.
+    expect(await store.consumeHandle(id, again.lockToken, { giveBack: [a] })).toBe(false);
+    expect(await store.usage([a])).toEqual([0]);
+  });
+
+  it('an alias written at consume makes account budgets count, in take and in the lock', async () => {
+    const email = randomBytes(16).toString('base64url');
+    const phone = randomBytes(16).toString('base64url');
+    const account = randomBytes(16).toString('base64url');
+    const send = { name: 'send-acct:3600s', limit: 2, windowMs: 3_600_000 };
+    const ofEmail = { ...send, subject: { accountOf: email } };
+    const ofPhone = { ...send, subject: { accountOf: phone } };
+    // Before any sign-in the identifiers name no account: account budgets are left out.
+    expect(await store.take([[ofEmail]])).toEqual({ ok: true });
+    expect(await store.usage([{ ...send, subject: account }])).toEqual([0]);
+
+    const id = freshId();
+    await store.createHandle(id, BINARY, LONG_TTL, email);
+    const held = locked(await store.lockHandle(id, 60_000));
+    const alias = { identifierKeys: [email, phone], accountKey: account, ttlMs: LONG_TTL };
+    expect(await store.consumeHandle(id, held.lockToken, { alias })).toBe(true);
+
+    // Email and phone now share the account's budget.
+    expect(await store.take([[ofEmail]])).toEqual({ ok: true, account });
+    expect(await store.take([[budget('req', 9)], [ofPhone]])).toEqual({ ok: true, account });
+    const refused = await store.take([[ofPhone]]);
+    expect(refused).toMatchObject({
+      ok: false,
+      stage: 0,
+      blocked: [{ budget: { ...send, subject: account } }],
+    });
+    expect(await store.usage([{ ...send, subject: account }])).toEqual([2]);
+
+    // A handle stored with the account reserves from the account's budget in the lock (not in Cluster,
+    // where the caller reserves), and a handle without one skips it.
+    const wrong = { name: 'wrong-acct:3600s', limit: 1, windowMs: 3_600_000 };
+    const withAccount = freshId();
+    await store.createHandle(withAccount, BINARY, LONG_TTL, phone, account);
+    const without = freshId();
+    await store.createHandle(without, BINARY, LONG_TTL, phone);
+    const reserve: HandleBudget[] = [{ ...wrong, subject: HANDLE_ACCOUNT }];
+    const plain = locked(await store.lockHandle(without, 60_000, { reserve }));
+    const reserved = locked(await store.lockHandle(withAccount, 60_000, { reserve }));
+    if (backend.name === 'cluster') {
+      expect(reserved.reserved).toBeUndefined();
+      return;
+    }
+    expect(plain.reserved).toEqual([]);
+    expect(reserved.reserved).toEqual([{ ...wrong, subject: account }]);
+    await store.unlockHandle(withAccount, reserved.lockToken);
+    expect(await store.lockHandle(withAccount, 60_000, { reserve })).toMatchObject({
+      status: 'exhausted',
+      blocked: [{ budget: { ...wrong, subject: account } }],
+    });
   });
 
   it('never takes a budget past its limit, however many calls race for it', async () => {

@@ -1,13 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import {
+  type AccountAlias,
   type Blocked,
   type Budget,
+  HANDLE_ACCOUNT,
   HANDLE_DESTINATION,
   type HandleBudget,
+  type LockBudgets,
   type LockResult,
   type LockTokenSource,
   type OtpStore,
+  type SettleOptions,
   type StoreClock,
+  type TakeBudget,
   type TakeResult,
   type WrongCodeResult,
 } from './types.js';
@@ -37,6 +42,7 @@ interface Entry {
   lockExpiresAt?: number;
   /** For lockHandle's reserve. */
   destinationKey?: string;
+  accountKey?: string;
 }
 
 interface Counter {
@@ -61,6 +67,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OtpStore {
   const lockToken = options.lockToken ?? (() => randomBytes(12).toString('base64url'));
   const entries = new Map<string, Entry>();
   const counters = new Map<string, Counter>();
+  /** Identifier key -> account key, with its expiry. */
+  const aliases = new Map<string, { account: string; expiresAt: number }>();
   let creations = 0;
 
   function live(id: string): Entry | undefined {
@@ -87,6 +95,24 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OtpStore {
     const now = clock.now();
     for (const [id, entry] of entries) if (entry.expiresAt <= now) entries.delete(id);
     for (const [key, counter] of counters) if (counter.expiresAt <= now) counters.delete(key);
+    for (const [key, alias] of aliases) if (alias.expiresAt <= now) aliases.delete(key);
+  }
+
+  function accountOf(identifierKey: string): string | undefined {
+    const alias = aliases.get(identifierKey);
+    if (alias === undefined) return undefined;
+    if (alias.expiresAt <= clock.now()) {
+      aliases.delete(identifierKey);
+      return undefined;
+    }
+    return alias.account;
+  }
+
+  function giveBackAll(budgets: readonly Budget[]): void {
+    for (const budget of budgets) {
+      const found = counter(budget);
+      if (found !== undefined && found.points > 0) found.points -= 1;
+    }
   }
 
   const counterKey = (budget: Budget) => `${budget.name}\u0000${budget.subject}`;
@@ -121,15 +147,14 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OtpStore {
     return [];
   }
 
-  function resolve(
-    budgets: readonly HandleBudget[],
-    destinationKey: string | undefined,
-  ): Budget[] | undefined {
+  function resolve(budgets: readonly HandleBudget[], entry: Entry): Budget[] | undefined {
     const resolved: Budget[] = [];
     for (const budget of budgets) {
-      if (budget.subject !== HANDLE_DESTINATION) resolved.push(budget as Budget);
-      else if (destinationKey === undefined) return undefined;
-      else resolved.push({ ...budget, subject: destinationKey });
+      if (budget.subject === HANDLE_ACCOUNT) {
+        if (entry.accountKey !== undefined) resolved.push({ ...budget, subject: entry.accountKey });
+      } else if (budget.subject !== HANDLE_DESTINATION) resolved.push(budget as Budget);
+      else if (entry.destinationKey === undefined) return undefined;
+      else resolved.push({ ...budget, subject: entry.destinationKey });
     }
     return resolved;
   }
@@ -138,7 +163,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OtpStore {
   return {
     kind: 'memory',
 
-    async createHandle(id: string, data: Buffer, ttlMs: number, destinationKey?: string): Promise<void> {
+    async createHandle(
+      id: string,
+      data: Buffer,
+      ttlMs: number,
+      destinationKey?: string,
+      accountKey?: string,
+    ): Promise<void> {
       assertMs('ttlMs', ttlMs);
       if (++creations % SWEEP_EVERY === 0) sweep();
       entries.set(id, {
@@ -146,14 +177,11 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OtpStore {
         attempts: 0,
         expiresAt: clock.now() + ttlMs,
         ...(destinationKey === undefined ? {} : { destinationKey }),
+        ...(accountKey === undefined ? {} : { accountKey }),
       });
     },
 
-    async lockHandle(
-      id: string,
-      lockMs: number,
-      budgets: { first?: readonly Budget[]; reserve?: readonly HandleBudget[] } = {},
-    ): Promise<LockResult> {
+    async lockHandle(id: string, lockMs: number, budgets: LockBudgets = {}): Promise<LockResult> {
       assertMs('lockMs', lockMs);
       assertBudgets(budgets.first ?? []);
       assertBudgets(budgets.reserve ?? []);
@@ -169,12 +197,13 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OtpStore {
       if (budgets.reserve !== undefined && budgets.reserve.length > 0) {
         // A handle stored without a destination cannot name its destination's budgets: the caller
         // reserves once it has opened the record.
-        reserved = resolve(budgets.reserve, entry.destinationKey);
+        reserved = resolve(budgets.reserve, entry);
         if (reserved !== undefined) {
           const exhausted = takeStage(reserved);
           if (exhausted.length > 0) return { status: 'exhausted', blocked: exhausted };
         }
       }
+      if (budgets.countAttempt) entry.attempts += 1;
       const token = lockToken();
       entry.lockToken = token;
       entry.lockExpiresAt = now + lockMs;
@@ -197,11 +226,16 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OtpStore {
       return true;
     },
 
-    async recordWrongCode(id: string, token: string, maxAttempts: number): Promise<WrongCodeResult> {
+    async recordWrongCode(
+      id: string,
+      token: string,
+      maxAttempts: number,
+      options: { counted?: boolean } = {},
+    ): Promise<WrongCodeResult> {
       assertMaxAttempts(maxAttempts);
       const entry = live(id);
       if (entry === undefined) return { attempts: 0, burned: false, missing: true };
-      entry.attempts += 1;
+      if (!options.counted) entry.attempts += 1;
       if (entry.attempts >= maxAttempts) {
         entries.delete(id);
         return { attempts: entry.attempts, burned: true, missing: false };
@@ -210,12 +244,32 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OtpStore {
       return { attempts: entry.attempts, burned: false, missing: false };
     },
 
-    async unlockHandle(id: string, token: string): Promise<void> {
+    async unlockHandle(
+      id: string,
+      token: string,
+      options: SettleOptions & { uncount?: boolean } = {},
+    ): Promise<void> {
+      assertBudgets(options.giveBack ?? []);
+      giveBackAll(options.giveBack ?? []);
       const entry = ours(id, token);
-      if (entry !== undefined) release(entry);
+      if (entry === undefined) return;
+      if (options.uncount && entry.attempts > 0) entry.attempts -= 1;
+      release(entry);
     },
 
-    async consumeHandle(id: string, token: string): Promise<boolean> {
+    async consumeHandle(
+      id: string,
+      token: string,
+      options: SettleOptions & { alias?: AccountAlias } = {},
+    ): Promise<boolean> {
+      assertBudgets(options.giveBack ?? []);
+      giveBackAll(options.giveBack ?? []);
+      const alias = options.alias;
+      if (alias !== undefined) {
+        assertMs('alias.ttlMs', alias.ttlMs);
+        const expiresAt = clock.now() + alias.ttlMs;
+        for (const key of alias.identifierKeys) aliases.set(key, { account: alias.accountKey, expiresAt });
+      }
       if (ours(id, token) === undefined) return false;
       entries.delete(id);
       return true;
@@ -225,21 +279,28 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): OtpStore {
       entries.delete(id);
     },
 
-    async take(stages: readonly (readonly Budget[])[]): Promise<TakeResult> {
+    async take(stages: readonly (readonly TakeBudget[])[]): Promise<TakeResult> {
       for (const stage of stages) assertBudgets(stage);
-      for (const [index, stage] of stages.entries()) {
+      let account: string | undefined;
+      const resolved = stages.map((stage) =>
+        stage.flatMap((budget): Budget[] => {
+          if (typeof budget.subject === 'string') return [budget as Budget];
+          const found = accountOf(budget.subject.accountOf);
+          if (found === undefined) return [];
+          account = found;
+          return [{ ...budget, subject: found }];
+        }),
+      );
+      for (const [index, stage] of resolved.entries()) {
         const blocked = takeStage(stage);
         if (blocked.length > 0) return { ok: false, stage: index, blocked };
       }
-      return { ok: true };
+      return account === undefined ? { ok: true } : { ok: true, account };
     },
 
     async giveBack(budgets: readonly Budget[]): Promise<void> {
       assertBudgets(budgets);
-      for (const budget of budgets) {
-        const found = counter(budget);
-        if (found !== undefined && found.points > 0) found.points -= 1;
-      }
+      giveBackAll(budgets);
     },
 
     async usage(budgets: readonly Budget[]): Promise<number[]> {

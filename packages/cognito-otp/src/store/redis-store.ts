@@ -2,13 +2,19 @@ import { randomBytes } from 'node:crypto';
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { OtpConfigError, OtpError } from '../errors.js';
 import {
+  type AccountAlias,
+  type AccountBudget,
   type Blocked,
   type Budget,
+  HANDLE_ACCOUNT,
   HANDLE_DESTINATION,
   type HandleBudget,
+  type LockBudgets,
   type LockResult,
   type LockTokenSource,
   type OtpStore,
+  type SettleOptions,
+  type TakeBudget,
   type TakeResult,
   type WrongCodeResult,
 } from './types.js';
@@ -105,10 +111,17 @@ export function redisBudgetKey(prefix: string, name: string, subject: string): s
   return `${prefix}:b:${name}:${subject}`;
 }
 
-// Budgets in scripts: `take_stage` takes a list of {key, limit, windowMs} and either takes one point
-// from each (INCR; a new counter gets its window as TTL) or, when any is full, takes nothing and
-// returns {index, ms until its window ends, ...} for every full one. A counter that does not read as
-// a number is a fault: the script errors and the caller fails closed.
+/** Redis key of an account alias: an identifier key's account key, with the alias's TTL. */
+export function redisAliasKey(prefix: string, identifierKey: string): string {
+  return `${prefix}:a:${identifierKey}`;
+}
+
+// Budgets in scripts: `take_stage` takes a list of {key, limit, windowMs[, index]} and either takes one
+// point from each (INCR; a new counter gets its window as TTL) or, when any is full, takes nothing and
+// returns {index, ms until its window ends, ...} for every full one (index: the budget's place in the
+// caller's list, which may differ from its place here when budgets of an unknown account were left
+// out). A counter that does not read as a number is a fault: the script errors and the caller fails
+// closed.
 const TAKE_STAGE = `local function take_stage(list)
   local blocked = {}
   for i, b in ipairs(list) do
@@ -121,7 +134,7 @@ const TAKE_STAGE = `local function take_stage(list)
     if v >= b[2] then
       local t = redis.call('PTTL', b[1])
       if t < 1 then t = b[3] end
-      blocked[#blocked + 1] = i
+      blocked[#blocked + 1] = b[4] or i
       blocked[#blocked + 1] = t
     end
   end
@@ -132,12 +145,22 @@ const TAKE_STAGE = `local function take_stage(list)
   return blocked
 end`;
 
+// One point back from each of `keys` (from index `from`) that exists and is above 0.
+const GIVE_BACK = `local function give_back(keys, from, to)
+  for i = from, to do
+    local v = tonumber(redis.call('GET', keys[i]))
+    if v and v > 0 then redis.call('DECR', keys[i]) end
+  end
+end`;
+
 const SCRIPTS = {
-  // ARGV: data, ttlMs[, destinationKey]
+  // ARGV: data, ttlMs[, destinationKey[, accountKey]]
   otpgateCreateHandle: {
     keys: 1,
     lua: `redis.call('DEL', KEYS[1])
-if ARGV[3] then
+if ARGV[4] then
+  redis.call('HSET', KEYS[1], 'd', ARGV[1], 'a', 0, 'k', ARGV[3], 'u', ARGV[4])
+elseif ARGV[3] then
   redis.call('HSET', KEYS[1], 'd', ARGV[1], 'a', 0, 'k', ARGV[3])
 else
   redis.call('HSET', KEYS[1], 'd', ARGV[1], 'a', 0)
@@ -145,70 +168,77 @@ end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
 return 1`,
   },
-  // ARGV: lockMs, token, nFirst, nReserve, nFirst x (key, limit, windowMs), nReserve x (key or key
-  // prefix, 1 when the handle's destination completes the key, limit, windowMs) ->
+  // ARGV: lockMs, token, countAttempt (0/1), nFirst, nReserve, nFirst x (key, limit, windowMs),
+  // nReserve x (key or key prefix, mode, limit, windowMs) where mode 0 = the key as given, 1 = the
+  // handle's destination completes it, 2 = the handle's account completes it (left out when the handle
+  // has none) ->
   // {3, blocked...} first refused | {0} missing | {1, retryAfterMs} busy | {4, blocked...} reserve
-  // exhausted | {2, data, attempts, reserved (0/1), destinationKey or false} locked.
+  // exhausted | {2, data, attempts, reserved (0/1), destinationKey or false, accountKey or false} locked.
   //
-  // The budget counters are not among KEYS (the reserved ones are named by the handle's k field),
-  // which Redis tolerates on a standalone server only: in Cluster the store passes no budgets.
+  // The budget counters are not among KEYS (the reserved ones are named by the handle's k and u
+  // fields), which Redis tolerates on a standalone server only: in Cluster the store passes no budgets.
   otpgateLockHandle: {
     keys: 1,
     lua: `${TAKE_STAGE}
-local nFirst, nReserve = tonumber(ARGV[3]), tonumber(ARGV[4])
+local nFirst, nReserve = tonumber(ARGV[4]), tonumber(ARGV[5])
 local first = {}
 for i = 0, nFirst - 1 do
-  local at = 5 + i * 3
+  local at = 6 + i * 3
   first[#first + 1] = {ARGV[at], tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2])}
 end
 local refused = take_stage(first)
 if #refused > 0 then return {3, refused} end
 if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
 ${NOW_MS}
-local f = redis.call('HMGET', KEYS[1], 'd', 'a', 't', 'x', 'k')
+local f = redis.call('HMGET', KEYS[1], 'd', 'a', 't', 'x', 'k', 'u')
 if f[3] and tonumber(f[4]) > now then return {1, tonumber(f[4]) - now} end
 local reserved = 0
 if nReserve > 0 and f[5] then
   local reserve = {}
   for i = 0, nReserve - 1 do
-    local at = 5 + nFirst * 3 + i * 4
-    local key = ARGV[at]
-    if ARGV[at + 1] == '1' then key = key .. f[5] end
-    reserve[#reserve + 1] = {key, tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3])}
+    local at = 6 + nFirst * 3 + i * 4
+    local key, mode = ARGV[at], ARGV[at + 1]
+    if mode == '1' then key = key .. f[5] elseif mode == '2' then key = f[6] and (key .. f[6]) end
+    if key then reserve[#reserve + 1] = {key, tonumber(ARGV[at + 2]), tonumber(ARGV[at + 3]), i + 1} end
   end
   local exhausted = take_stage(reserve)
-  if #exhausted > 0 then return {4, exhausted} end
+  if #exhausted > 0 then return {4, exhausted, f[5], f[6] or false} end
   reserved = 1
 end
+local attempts = tonumber(f[2])
+if ARGV[3] == '1' then attempts = redis.call('HINCRBY', KEYS[1], 'a', 1) end
 redis.call('HSET', KEYS[1], 't', ARGV[2], 'x', now + tonumber(ARGV[1]))
-return {2, f[1], tonumber(f[2]), reserved, f[5] or false}`,
+return {2, f[1], attempts, reserved, f[5] or false, f[6] or false}`,
   },
-  // KEYS: the counters; ARGV: nStages, nStages counts, then per key (limit, windowMs) ->
-  // {0} taken | {1, stage (0-based), blocked...}
+  // KEYS: the counters (an account budget's: its key prefix), then the alias key if any; ARGV:
+  // nStages, nStages counts, 0/1 an alias key is given, then per counter (limit, windowMs, 0/1 an
+  // account budget) -> {0, account or false} taken | {1, stage (0-based), blocked..., account or false}
   otpgateTake: {
     keys: -1,
     lua: `${TAKE_STAGE}
 local nStages = tonumber(ARGV[1])
+local account = false
+if ARGV[2 + nStages] == '1' then account = redis.call('GET', KEYS[#KEYS]) or false end
 local k = 0
 for s = 1, nStages do
   local list = {}
-  for _ = 1, tonumber(ARGV[1 + s]) do
+  for i = 1, tonumber(ARGV[1 + s]) do
     k = k + 1
-    local at = 1 + nStages + (k - 1) * 2 + 1
-    list[#list + 1] = {KEYS[k], tonumber(ARGV[at]), tonumber(ARGV[at + 1])}
+    local at = 2 + nStages + (k - 1) * 3 + 1
+    local key = KEYS[k]
+    if ARGV[at + 2] == '1' then key = account and (key .. account) end
+    if key then list[#list + 1] = {key, tonumber(ARGV[at]), tonumber(ARGV[at + 1]), i} end
   end
   local blocked = take_stage(list)
-  if #blocked > 0 then return {1, s - 1, blocked} end
+  if #blocked > 0 then return {1, s - 1, blocked, account} end
 end
-return {0}`,
+return {0, account}`,
   },
   // KEYS: the counters -> one point back from each that exists and is above 0
   otpgateGiveBack: {
     keys: -1,
-    lua: `for _, key in ipairs(KEYS) do
-  local v = tonumber(redis.call('GET', key))
-  if v and v > 0 then redis.call('DECR', key) end
-end
+    lua: `${GIVE_BACK}
+give_back(KEYS, 1, #KEYS)
 return 1`,
   },
   // ARGV: token, data, ttlMs -> 1 replaced | 0 gone or not our lock
@@ -220,11 +250,12 @@ redis.call('HDEL', KEYS[1], 't', 'x')
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1`,
   },
-  // ARGV: token, maxAttempts -> {attempts, burned, missing}
+  // ARGV: token, maxAttempts, counted (0/1: the lock counted this one already) -> {attempts, burned, missing}
   otpgateRecordWrongCode: {
     keys: 1,
     lua: `if redis.call('EXISTS', KEYS[1]) == 0 then return {0, 0, 1} end
-local a = redis.call('HINCRBY', KEYS[1], 'a', 1)
+local a
+if ARGV[3] == '1' then a = tonumber(redis.call('HGET', KEYS[1], 'a')) else a = redis.call('HINCRBY', KEYS[1], 'a', 1) end
 if a >= tonumber(ARGV[2]) then
   redis.call('DEL', KEYS[1])
   return {a, 1, 0}
@@ -232,19 +263,27 @@ end
 if redis.call('HGET', KEYS[1], 't') == ARGV[1] then redis.call('HDEL', KEYS[1], 't', 'x') end
 return {a, 0, 0}`,
   },
-  // ARGV: token -> 1 released | 0 not ours
+  // KEYS: the handle, then counters to give a point back to; ARGV: token, uncount (0/1) -> 1 released | 0 not ours
   otpgateUnlockHandle: {
-    keys: 1,
-    lua: `if redis.call('HGET', KEYS[1], 't') == ARGV[1] then
+    keys: -1,
+    lua: `${GIVE_BACK}
+give_back(KEYS, 2, #KEYS)
+if redis.call('HGET', KEYS[1], 't') == ARGV[1] then
+  if ARGV[2] == '1' and tonumber(redis.call('HGET', KEYS[1], 'a')) > 0 then redis.call('HINCRBY', KEYS[1], 'a', -1) end
   redis.call('HDEL', KEYS[1], 't', 'x')
   return 1
 end
 return 0`,
   },
-  // ARGV: token -> 1 consumed (deleted) | 0 gone or not our lock
+  // KEYS: the handle, nGiveBack counters, then alias keys; ARGV: token, nGiveBack, accountKey, aliasTtlMs
+  // -> 1 consumed (deleted) | 0 gone or not our lock (the points and aliases are written either way)
   otpgateConsumeHandle: {
-    keys: 1,
-    lua: `if redis.call('HGET', KEYS[1], 't') == ARGV[1] then
+    keys: -1,
+    lua: `${GIVE_BACK}
+local n = tonumber(ARGV[2])
+give_back(KEYS, 2, 1 + n)
+for i = 2 + n, #KEYS do redis.call('SET', KEYS[i], ARGV[3], 'PX', ARGV[4]) end
+if redis.call('HGET', KEYS[1], 't') == ARGV[1] then
   redis.call('DEL', KEYS[1])
   return 1
 end
@@ -290,15 +329,39 @@ function assertFailFast(redis: Redis | Cluster): void {
   }
 }
 
-/** `budgets` with HANDLE_DESTINATION replaced by `destinationKey`. */
-function resolved(budgets: readonly HandleBudget[], destinationKey: string): Budget[] {
-  return budgets.map((budget) =>
-    budget.subject === HANDLE_DESTINATION ? { ...budget, subject: destinationKey } : (budget as Budget),
-  );
+/**
+ * `budgets` with HANDLE_DESTINATION and HANDLE_ACCOUNT replaced by the handle's keys; an account budget
+ * is left out when the handle has no account. Indices follow the script's (see toBlocked).
+ */
+function resolved(
+  budgets: readonly HandleBudget[],
+  destinationKey: string,
+  accountKey: string | undefined,
+): (Budget | undefined)[] {
+  return budgets.map((budget) => {
+    if (budget.subject === HANDLE_DESTINATION) return { ...budget, subject: destinationKey };
+    if (budget.subject === HANDLE_ACCOUNT)
+      return accountKey === undefined ? undefined : { ...budget, subject: accountKey };
+    return budget as Budget;
+  });
+}
+
+const isAccountBudget = (budget: TakeBudget): budget is AccountBudget => typeof budget.subject !== 'string';
+
+/** The one identifier the account budgets of `stages` look up (they must agree), if any. */
+function aliasOf(stages: readonly (readonly TakeBudget[])[]): string | undefined {
+  let identifier: string | undefined;
+  for (const budget of stages.flat()) {
+    if (!isAccountBudget(budget)) continue;
+    if (identifier !== undefined && identifier !== budget.subject.accountOf)
+      throw new RangeError('the account budgets of one take must name the same identifier');
+    identifier = budget.subject.accountOf;
+  }
+  return identifier;
 }
 
 /** `{index, ms, index, ms...}` of a script's blocked reply, as the budgets they name. */
-function toBlocked(value: unknown, budgets: readonly Budget[]): Blocked[] {
+function toBlocked(value: unknown, budgets: readonly (Budget | undefined)[]): Blocked[] {
   if (!Array.isArray(value) || value.length % 2 !== 0)
     throw new TypeError('unexpected reply from Redis: blocked budgets');
   const blocked: Blocked[] = [];
@@ -366,32 +429,66 @@ export function createRedisStore(options: RedisStoreOptions): OtpStore {
     }
   }
 
+  /** The counter key of a budget; an account budget's is its prefix, completed by the account. */
+  const takeKey = (budget: TakeBudget): string =>
+    isAccountBudget(budget) ? redisBudgetKey(prefix, budget.name, '') : budgetKey(budget);
+
   /** One script over every stage: standalone Redis only (the counters may be on any shard). */
-  async function takeInOneStep(stages: readonly (readonly Budget[])[]): Promise<TakeResult> {
+  async function takeInOneStep(stages: readonly (readonly TakeBudget[])[]): Promise<TakeResult> {
     const budgets = stages.flat();
+    const identifier = aliasOf(stages);
+    const keys = budgets.map(takeKey);
+    if (identifier !== undefined) keys.push(redisAliasKey(prefix, identifier));
     const reply = (await scripts.otpgateTake(
-      budgets.length,
-      ...budgets.map(budgetKey),
+      keys.length,
+      ...keys,
       stages.length,
       ...stages.map((stage) => stage.length),
-      ...budgets.flatMap((budget) => [budget.limit, budget.windowMs]),
+      identifier === undefined ? 0 : 1,
+      ...budgets.flatMap((budget) => [budget.limit, budget.windowMs, isAccountBudget(budget) ? 1 : 0]),
     )) as unknown[];
-    if (toNumber(reply[0]) === 0) return { ok: true };
+    if (toNumber(reply[0]) === 0) {
+      const account = reply[1];
+      return typeof account === 'string' ? { ok: true, account } : { ok: true };
+    }
     const stage = toNumber(reply[1]);
-    return { ok: false, stage, blocked: toBlocked(reply[2], stages[stage] ?? []) };
+    // An account budget only blocks once the script found the account, which it then names.
+    const account = reply[3];
+    const named = (stages[stage] ?? []).map((budget) =>
+      !isAccountBudget(budget)
+        ? budget
+        : typeof account === 'string'
+          ? { ...budget, subject: account }
+          : undefined,
+    );
+    return { ok: false, stage, blocked: toBlocked(reply[2], named) };
   }
 
-  /** Redis Cluster: each counter by its own script, in parallel; a refused stage gives back the rest. */
-  async function takeByCounter(stages: readonly (readonly Budget[])[]): Promise<TakeResult> {
+  /**
+   * Redis Cluster: the account alias first (beside the first stage), then each counter by its own
+   * script, in parallel; a refused stage gives back the rest.
+   */
+  async function takeByCounter(stages: readonly (readonly TakeBudget[])[]): Promise<TakeResult> {
+    const identifier = aliasOf(stages);
+    let account: Promise<string | null> | undefined;
+    if (identifier !== undefined) account = redis.get(redisAliasKey(prefix, identifier));
     for (const [index, stage] of stages.entries()) {
-      const replies = await Promise.allSettled(stage.map((budget) => takeInOneStep([[budget]])));
+      const plain = stage.filter((budget): budget is Budget => !isAccountBudget(budget));
+      const found = stage.length === plain.length ? null : await account;
+      const budgets =
+        found === null || found === undefined
+          ? plain
+          : stage.map((budget) => (isAccountBudget(budget) ? { ...budget, subject: found } : budget));
+      const replies = await Promise.allSettled(budgets.map((budget) => takeInOneStep([[budget]])));
       const failure = replies.find((reply) => reply.status === 'rejected');
-      const taken = stage.filter(
+      const taken = budgets.filter(
         (_, i) =>
           replies[i]?.status === 'fulfilled' && (replies[i] as PromiseFulfilledResult<TakeResult>).value.ok,
       );
-      const blocked = replies.flatMap((reply) =>
-        reply.status === 'fulfilled' && !reply.value.ok ? reply.value.blocked : [],
+      const blocked = replies.flatMap((reply, i) =>
+        reply.status === 'fulfilled' && !reply.value.ok
+          ? reply.value.blocked.map((one) => ({ ...one, budget: budgets[i] as Budget }))
+          : [],
       );
       if (failure !== undefined || blocked.length > 0) {
         await giveBackAll(taken).catch(() => undefined);
@@ -399,7 +496,8 @@ export function createRedisStore(options: RedisStoreOptions): OtpStore {
         return { ok: false, stage: index, blocked };
       }
     }
-    return { ok: true };
+    const found = account === undefined ? null : await account;
+    return typeof found === 'string' ? { ok: true, account: found } : { ok: true };
   }
 
   function giveBackAll(budgets: readonly Budget[]): Promise<unknown> {
@@ -411,23 +509,28 @@ export function createRedisStore(options: RedisStoreOptions): OtpStore {
   return {
     kind: 'redis',
 
-    async createHandle(id: string, data: Buffer, ttlMs: number, destinationKey?: string): Promise<void> {
+    async createHandle(
+      id: string,
+      data: Buffer,
+      ttlMs: number,
+      destinationKey?: string,
+      accountKey?: string,
+    ): Promise<void> {
       assertMs('ttlMs', ttlMs);
-      await run(() =>
+      const tags =
         destinationKey === undefined
-          ? scripts.otpgateCreateHandle(key(id), data, ttlMs)
-          : scripts.otpgateCreateHandle(key(id), data, ttlMs, destinationKey),
-      );
+          ? []
+          : accountKey === undefined
+            ? [destinationKey]
+            : [destinationKey, accountKey];
+      await run(() => scripts.otpgateCreateHandle(key(id), data, ttlMs, ...tags));
     },
 
-    async lockHandle(
-      id: string,
-      lockMs: number,
-      budgets: { first?: readonly Budget[]; reserve?: readonly HandleBudget[] } = {},
-    ): Promise<LockResult> {
+    async lockHandle(id: string, lockMs: number, budgets: LockBudgets = {}): Promise<LockResult> {
       assertMs('lockMs', lockMs);
       const first = budgets.first ?? [];
       const reserve = cluster ? [] : (budgets.reserve ?? []);
+      const countAttempt = budgets.countAttempt === true;
       assertBudgets(first);
       assertBudgets(reserve);
       const token = lockToken();
@@ -438,12 +541,18 @@ export function createRedisStore(options: RedisStoreOptions): OtpStore {
           key(id),
           lockMs,
           token,
+          countAttempt ? 1 : 0,
           cluster ? 0 : first.length,
           reserve.length,
           ...(cluster ? [] : first.flatMap((budget) => [budgetKey(budget), budget.limit, budget.windowMs])),
           ...reserve.flatMap((budget) =>
-            budget.subject === HANDLE_DESTINATION
-              ? [redisBudgetKey(prefix, budget.name, ''), 1, budget.limit, budget.windowMs]
+            budget.subject === HANDLE_DESTINATION || budget.subject === HANDLE_ACCOUNT
+              ? [
+                  redisBudgetKey(prefix, budget.name, ''),
+                  budget.subject === HANDLE_DESTINATION ? 1 : 2,
+                  budget.limit,
+                  budget.windowMs,
+                ]
               : [budgetKey(budget as Budget), 0, budget.limit, budget.windowMs],
           ),
         )) as unknown[];
@@ -453,10 +562,11 @@ export function createRedisStore(options: RedisStoreOptions): OtpStore {
           // taken meanwhile is given back.
           const taken = await firstTaken;
           if (!taken.ok) {
-            if (status === 2) await scripts.otpgateUnlockHandle(key(id), token);
+            if (status === 2) await scripts.otpgateUnlockHandle(1, key(id), token, countAttempt ? 1 : 0);
             return { status: 'refused', blocked: taken.blocked };
           }
         }
+        const text = (value: unknown) => (Buffer.isBuffer(value) ? value.toString('utf8') : undefined);
         switch (status) {
           case 3:
             return { status: 'refused', blocked: toBlocked(reply[1], first) };
@@ -465,7 +575,10 @@ export function createRedisStore(options: RedisStoreOptions): OtpStore {
           case 1:
             return { status: 'busy', retryAfterMs: Math.max(1, toNumber(reply[1])) };
           case 4:
-            return { status: 'exhausted', blocked: toBlocked(reply[1], resolved(reserve, '')) };
+            return {
+              status: 'exhausted',
+              blocked: toBlocked(reply[1], resolved(reserve, text(reply[2]) ?? '', text(reply[3]))),
+            };
           default: {
             const data = reply[1];
             if (!Buffer.isBuffer(data)) throw new TypeError('unexpected reply from Redis: no handle data');
@@ -475,8 +588,11 @@ export function createRedisStore(options: RedisStoreOptions): OtpStore {
               attempts: toNumber(reply[2]),
               lockToken: token,
             };
-            if (toNumber(reply[3]) === 1 && Buffer.isBuffer(reply[4])) {
-              locked.reserved = resolved(reserve, reply[4].toString('utf8'));
+            const destinationKey = text(reply[4]);
+            if (toNumber(reply[3]) === 1 && destinationKey !== undefined) {
+              locked.reserved = resolved(reserve, destinationKey, text(reply[5])).filter(
+                (budget): budget is Budget => budget !== undefined,
+              );
             }
             return locked;
           }
@@ -489,10 +605,20 @@ export function createRedisStore(options: RedisStoreOptions): OtpStore {
       return run(async () => toNumber(await scripts.otpgateReplaceHandle(key(id), token, data, ttlMs)) === 1);
     },
 
-    async recordWrongCode(id: string, token: string, maxAttempts: number): Promise<WrongCodeResult> {
+    async recordWrongCode(
+      id: string,
+      token: string,
+      maxAttempts: number,
+      options: { counted?: boolean } = {},
+    ): Promise<WrongCodeResult> {
       assertMaxAttempts(maxAttempts);
       return run(async () => {
-        const reply = (await scripts.otpgateRecordWrongCode(key(id), token, maxAttempts)) as unknown[];
+        const reply = (await scripts.otpgateRecordWrongCode(
+          key(id),
+          token,
+          maxAttempts,
+          options.counted ? 1 : 0,
+        )) as unknown[];
         return {
           attempts: toNumber(reply[0]),
           burned: toNumber(reply[1]) === 1,
@@ -501,12 +627,56 @@ export function createRedisStore(options: RedisStoreOptions): OtpStore {
       });
     },
 
-    async unlockHandle(id: string, token: string): Promise<void> {
-      await run(() => scripts.otpgateUnlockHandle(key(id), token));
+    async unlockHandle(
+      id: string,
+      token: string,
+      options: SettleOptions & { uncount?: boolean } = {},
+    ): Promise<void> {
+      const giveBack = options.giveBack ?? [];
+      assertBudgets(giveBack);
+      const uncount = options.uncount ? 1 : 0;
+      await run(async () => {
+        if (!cluster) {
+          const keys = [key(id), ...giveBack.map(budgetKey)];
+          await scripts.otpgateUnlockHandle(keys.length, ...keys, token, uncount);
+          return;
+        }
+        await Promise.all([scripts.otpgateUnlockHandle(1, key(id), token, uncount), giveBackAll(giveBack)]);
+      });
     },
 
-    async consumeHandle(id: string, token: string): Promise<boolean> {
-      return run(async () => toNumber(await scripts.otpgateConsumeHandle(key(id), token)) === 1);
+    async consumeHandle(
+      id: string,
+      token: string,
+      options: SettleOptions & { alias?: AccountAlias } = {},
+    ): Promise<boolean> {
+      const giveBack = options.giveBack ?? [];
+      assertBudgets(giveBack);
+      const alias = options.alias;
+      if (alias !== undefined) assertMs('alias.ttlMs', alias.ttlMs);
+      const aliasKeys = (alias?.identifierKeys ?? []).map((identifier) => redisAliasKey(prefix, identifier));
+      const account = alias?.accountKey ?? '';
+      const ttl = alias?.ttlMs ?? 1;
+      return run(async () => {
+        if (!cluster) {
+          const keys = [key(id), ...giveBack.map(budgetKey), ...aliasKeys];
+          const reply = await scripts.otpgateConsumeHandle(
+            keys.length,
+            ...keys,
+            token,
+            giveBack.length,
+            account,
+            ttl,
+          );
+          return toNumber(reply) === 1;
+        }
+        const [reply] = await Promise.all([
+          scripts.otpgateConsumeHandle(1, key(id), token, 0, account, ttl),
+          giveBackAll(giveBack),
+          ...aliasKeys.map((aliasKey) => redis.set(aliasKey, account, 'PX', ttl)),
+        ]);
+        return toNumber(reply) === 1;
+      });
     },
 
     async deleteHandle(id: string): Promise<void> {
