@@ -1,6 +1,7 @@
 import type { ConfirmSignUpCommandOutput } from '@aws-sdk/client-cognito-identity-provider';
 import { isSignal } from './cognito/translate.js';
 import { isOtpError } from './errors.js';
+import { accountAliasOf } from './flow/account-alias.js';
 import {
   acquire,
   codeAccepted,
@@ -78,7 +79,7 @@ export async function confirmSignUp(call: Call, input: ConfirmSignUpInput): Prom
     try {
       output = await confirmWithCognito(call, record, code);
     } catch (error) {
-      if (isOtpError(error) && error.code === 'CODE_MISMATCH') throw await wrongCode(call, held, error.cause);
+      if (isOtpError(error) && error.code === 'CODE_MISMATCH') throw wrongCode(call, held, error.cause);
       if (isOtpError(error) && error.code === 'SESSION_EXPIRED') {
         // Confirmed elsewhere, or the user is gone: nothing is left for this handle to do.
         await Promise.all([discard(call, held), codeAccepted(call, held)]);
@@ -108,7 +109,13 @@ export async function confirmSignUp(call: Call, input: ConfirmSignUpInput): Prom
       });
       if (output.AuthenticationResult !== undefined) {
         const step = doneStep(output.AuthenticationResult);
-        if (!(await consume(call, held))) throw otpError('SESSION_EXPIRED');
+        // The confirmation code went to the address signed up with: it is proven.
+        const alias = accountAliasOf(
+          call.engine.keys,
+          output.AuthenticationResult.IdToken ?? '',
+          confirmed.medium === 'EMAIL' ? confirmed.destinationKey : undefined,
+        );
+        if (!(await consume(call, held, alias))) throw otpError('SESSION_EXPIRED');
         return step;
       }
       // A challenge instead of tokens: Cognito did not take the Session as a sign-in. Fall back.

@@ -102,6 +102,8 @@ export interface IdentifierKeys {
    * (an email's initials, a phone's last digits and length), and a made-up one would differ from it.
    */
   plausibleMask(identifier: Identifier, medium: DeliveryMedium): string;
+  /** The key per-account budgets count under: HMAC-SHA256 (base64url) of the account's Cognito `sub`. */
+  accountKey(sub: string): string;
 }
 
 /** What a code sent to the account's other channel shows as its destination: nothing of that address. */
@@ -114,10 +116,12 @@ export function identifierKeys(secret: Buffer): IdentifierKeys {
   // One derived key per purpose, so the values of one use say nothing about another's.
   const derive = (purpose: string) => createHmac('sha256', secret).update(`otpgate/${purpose}/v1`).digest();
   const destinationSecret = derive('destination');
+  const accountSecret = derive('account');
   const tag = (identifier: Identifier) => `${identifier.kind}:${identifier.value}`;
   return {
     destinationKey: (identifier) =>
       createHmac('sha256', destinationSecret).update(tag(identifier)).digest('base64url'),
+    accountKey: (sub) => createHmac('sha256', accountSecret).update(sub).digest('base64url'),
     plausibleMask(identifier, medium) {
       if (medium === 'EMAIL' && identifier.kind === 'email') return maskEmail(identifier.value);
       if (medium === 'SMS' && identifier.kind === 'phone') return maskPhone(identifier.value);

@@ -12,6 +12,7 @@ import {
   normalisePhone,
   redrawMask,
 } from './identifiers.js';
+import type { SendTaken } from './limits/limits.js';
 import { badInput } from './messages.js';
 import type { AuthStep, DeliveryMedium, SignUpInput } from './types.js';
 
@@ -68,7 +69,7 @@ export async function signUp(call: Call, input: SignUpInput): Promise<AuthStep> 
   if (valid.locale !== undefined) call.cognito.locale = valid.locale;
   const destinationKey = call.engine.keys.destinationKey(valid.email);
   // Request and send budgets in one round trip (see startSignIn).
-  await call.profile.limits.requestAndSend(sendKeys(call, destinationKey));
+  const taken = await call.profile.limits.requestAndSend(sendKeys(call, destinationKey));
 
   let output: SignUpCommandOutput;
   try {
@@ -79,7 +80,7 @@ export async function signUp(call: Call, input: SignUpInput): Promise<AuthStep> 
     });
   } catch (error) {
     if (isOtpError(error) && error.code === 'USER_EXISTS')
-      return existingAccount(call, valid, destinationKey, error);
+      return existingAccount(call, valid, destinationKey, taken, error);
     throw error;
   }
   if (output.UserConfirmed === true) return signInInstead(call, valid.email, destinationKey);
@@ -170,13 +171,14 @@ async function existingAccount(
   call: Call,
   valid: ValidSignUp,
   destinationKey: string,
+  taken: SendTaken,
   exists: OtpError,
 ): Promise<AuthStep> {
   const resumed = await resendUnconfirmed(call, valid.email.value, destinationKey);
   if (resumed !== undefined) return resumed;
   if (call.profile.settings.onExistingUser === 'SIGN_IN')
     return signInInstead(call, valid.email, destinationKey);
-  await call.profile.limits.giveBackUnsent(sendKeys(call, destinationKey));
+  await call.profile.limits.giveBackUnsent(sendKeys(call, destinationKey), taken);
   throw exists;
 }
 

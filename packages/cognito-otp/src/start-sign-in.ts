@@ -1,4 +1,4 @@
-import { createHandle } from './flow/handle-lifecycle.js';
+import { createHandleInBackground } from './flow/handle-lifecycle.js';
 import { issuePasskeyChallenge, passkeyRecord } from './flow/passkey-challenge.js';
 import { challengeStep, passkeyStep } from './flow/record.js';
 import { type Call, sendKeys } from './flow/runtime.js';
@@ -73,10 +73,12 @@ export async function startSignIn(call: Call, input: StartSignInInput): Promise<
   }
   const destinationKey = call.engine.keys.destinationKey(identifier);
   if (channel === 'PASSKEY') return startPasskeySignIn(call, identifier, destinationKey);
-  // The request and send budgets in one round trip; a caller over the request budget gets its send
-  // points back, so it cannot spend the address's budget. The send budgets live in the store: a dead
-  // store refuses here, before Cognito sends anything.
-  await call.profile.limits.requestAndSend(sendKeys(call, destinationKey));
+  // The request and send budgets in one round trip (the step's only wait on the store: the handle is
+  // written without waiting, see flow/handle-lifecycle.ts); a caller over the request budget takes
+  // nothing from the send budgets, so it cannot spend the address's budget. The send budgets live in
+  // the store: a dead store refuses here, before Cognito sends anything. `account`: whose account the
+  // address is, when a sign-in told the store (its send budgets were taken too).
+  const { account } = await call.profile.limits.requestAndSend(sendKeys(call, destinationKey));
   const issued = await issueSignInChallenge(call, identifier, channel);
   if (issued.fake && issued.unconfirmed && identifier.kind === 'email') {
     // Someone signed this address up and never confirmed (perhaps to squat it): its owner gets the
@@ -85,7 +87,8 @@ export async function startSignIn(call: Call, input: StartSignInInput): Promise<
     if (resumed !== undefined) return resumed;
   }
   const record = signInRecord(call, identifier, channel, issued, destinationKey);
-  const handle = await createHandle(call, record, record.expiresAt - record.createdAt);
+  if (account !== undefined) record.accountKey = account;
+  const handle = createHandleInBackground(call, record, record.expiresAt - record.createdAt);
   return challengeStep(handle, record);
 }
 
@@ -98,6 +101,6 @@ async function startPasskeySignIn(
   if (call.profile.settings.webAuthnOrigins.length === 0) throw otpError('FORBIDDEN');
   const issued = await issuePasskeyChallenge(call, identifier);
   const record = passkeyRecord(call, identifier, issued, destinationKey);
-  const handle = await createHandle(call, record, record.expiresAt - record.createdAt);
+  const handle = createHandleInBackground(call, record, record.expiresAt - record.createdAt);
   return passkeyStep(handle, record, issued.options);
 }

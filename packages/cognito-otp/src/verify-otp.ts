@@ -59,7 +59,7 @@ export async function verifyOtp(call: Call, input: VerifyOtpInput): Promise<Auth
     record.challenge === 'WEB_AUTHN'
   ) {
     await call.profile.verifyLatency.padSince(performance.now());
-    throw await wrongCode(call, held);
+    throw wrongCode(call, held);
   }
 
   let output: RespondToAuthChallengeCommandOutput;
@@ -75,7 +75,7 @@ export async function verifyOtp(call: Call, input: VerifyOtpInput): Promise<Auth
     if (isOtpError(error) && error.code === 'CODE_MISMATCH') {
       call.profile.verifyLatency.observe(performance.now() - started);
       // Round trip 2: the handle counts it; the budgets already do.
-      throw await wrongCode(call, held, error.cause);
+      throw wrongCode(call, held, error.cause);
     }
     return releaseAndThrow(call, held, error);
   }

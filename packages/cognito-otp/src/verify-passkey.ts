@@ -3,13 +3,13 @@ import { cognitoErrorName } from './cognito/translate.js';
 import { isOtpError } from './errors.js';
 import {
   acquire,
+  burn,
   codeAccepted,
   discard,
   finishSignIn,
   type Held,
   leaseMs,
   releaseAndThrow,
-  wrongCode,
 } from './flow/handle-lifecycle.js';
 import type { Call } from './flow/runtime.js';
 import { type CheckedCredential, checkCredential, namesRelyingParty } from './flow/webauthn-credential.js';
@@ -17,13 +17,12 @@ import { badInput, otpError } from './messages.js';
 import type { AuthStep, VerifyPasskeyInput } from './types.js';
 
 /**
- * A refused assertion: counted like a wrong code (the handle, and the destination's and IP's budgets
- * that acquire reserved), and the handle ended, since Cognito spends the Session on a refused
+ * A refused assertion: counted like a wrong code (the handle, and the destination's, account's and IP's
+ * budgets that acquire reserved), and the handle ended, since Cognito spends the Session on a refused
  * assertion. So the answer is CODE_MISMATCH with attemptsRemaining 0, real handle or made up.
  */
-async function refused(call: Call, held: Held, cause?: unknown): Promise<never> {
-  await wrongCode(call, held, cause);
-  await discard(call, held);
+function refused(call: Call, held: Held, cause?: unknown): never {
+  burn(call, held);
   throw otpError('CODE_MISMATCH', { attemptsRemaining: 0, ...(cause === undefined ? {} : { cause }) });
 }
 

@@ -620,6 +620,51 @@ export function flowSuite(fixture: () => StoreFixture): void {
       expect(t.emulator.calls()).toEqual({});
     });
 
+    test("an account's email and phone share its budgets once sign-ins linked them (issue 11, item 5)", async () => {
+      await using t = await engine({
+        limits: {
+          wrongCodesPerDestination: [{ points: 4, durationSeconds: 3600 }],
+          sendPerDestination: [{ points: 3, durationSeconds: 3600 }],
+        },
+      });
+      const email = newEmail();
+      const phoneNumber = newPhone();
+      // Sign-up proves the email, a sign-in by SMS code proves the phone: both now name the account.
+      await registeredUser(t, email, phoneNumber);
+      const bySms = challengeOf(await t.engine.startSignIn({ phoneNumber, channel: 'SMS' }, t.ctx()));
+      tokensOf(await t.engine.verifyOtp({ handle: bySms.handle, code: t.lastCode(phoneNumber) }, t.ctx()));
+
+      // Sends: the account's 3 per hour, across its addresses (each address alone has room left).
+      const sent: string[] = [];
+      for (const identifier of [{ email }, { phoneNumber, channel: 'SMS' as const }, { email }]) {
+        sent.push(challengeOf(await t.engine.startSignIn(identifier, t.ctx())).handle);
+      }
+      await expectOtpError(t.engine.startSignIn({ phoneNumber, channel: 'SMS' }, t.ctx()), 'RATE_LIMITED', {
+        scope: 'destination',
+      });
+
+      // Wrong codes: 3 through the email (burning its handle), then the phone's handle has 1 left.
+      for (const attemptsRemaining of [2, 1, 0]) {
+        await expectOtpError(
+          t.engine.verifyOtp({ handle: sent[0] as string, code: '00000000' }, t.ctx()),
+          'CODE_MISMATCH',
+          { attemptsRemaining },
+        );
+      }
+      await expectOtpError(
+        t.engine.verifyOtp({ handle: sent[1] as string, code: '00000000' }, t.ctx()),
+        'CODE_MISMATCH',
+        { attemptsRemaining: 2 },
+      );
+      t.emulator.resetCalls();
+      await expectOtpError(
+        t.engine.verifyOtp({ handle: sent[1] as string, code: t.lastCode(phoneNumber) }, t.ctx()),
+        'TOO_MANY_ATTEMPTS',
+        { scope: 'destination' },
+      );
+      expect(t.emulator.calls()).toEqual({});
+    });
+
     test('wrong codes per client IP, across destinations', async () => {
       await using t = await engine({ limits: { wrongCodesPerIp: [{ points: 2, durationSeconds: 86_400 }] } });
       const a = challengeOf(await t.engine.startSignIn({ email: newEmail() }, t.ctx()));

@@ -2,8 +2,9 @@ import type { RespondToAuthChallengeCommandOutput } from '@aws-sdk/client-cognit
 import type { OtpError } from '../errors.js';
 import { handleId, newHandle, openRecord, parseHandle, sealRecord } from '../handles/handle-crypto.js';
 import { badInput, otpError } from '../messages.js';
-import type { Budget } from '../store/types.js';
+import type { AccountAlias, Budget } from '../store/types.js';
 import type { AuthStep } from '../types.js';
+import { accountAliasOf } from './account-alias.js';
 import { type HandleRecord, parseRecord } from './record.js';
 import type { Call } from './runtime.js';
 import { doneStep } from './tokens.js';
@@ -12,6 +13,14 @@ import { doneStep } from './tokens.js';
  * Handle life cycle on top of the store: create, lock-and-open, rewrite, burn, consume. Every
  * operation that reads a handle holds its lock until it ends it, so two calls on one handle never
  * interleave: a second one is told to retry (RATE_LIMITED, scope 'handle').
+ *
+ * The hot path waits for one store round trip per step (docs/ARCHITECTURE.md, "Store round trips"):
+ * the write that ends a sign-in step (a new handle, a counted wrong code, a consumed handle) is sent
+ * before the answer and not waited for, where its outcome is already known. A new handle is random, so
+ * nobody else can write it; a wrong code was counted by the lock itself; a consume cannot lose while
+ * our lease provably lasts. Commands on one connection run in order, so this process's next call on
+ * the handle sees the write; a write that fails is logged (`store.write_failed`) and leaves the handle
+ * missing or locked until its lease ends: the safe side.
  */
 
 /** A handle we hold the lock of, with its opened record. */
@@ -24,12 +33,19 @@ export interface Held {
   /** Wrong codes counted on the handle so far. */
   attempts: number;
   /**
-   * With `reserveWrongCode`: the destination and IP wrong-code budgets a point was taken from before
-   * the code is checked. A wrong code keeps them (they are its count); every other way out of the step
-   * gives them back (`release`, `codeAccepted`).
+   * With `reserveWrongCode`: the destination, account and IP wrong-code budgets a point was taken from
+   * before the code is checked. A wrong code keeps them (they are its count); every other way out of
+   * the step gives them back (`release`, `codeAccepted`).
    */
   reserved?: Budget[];
+  /** With `reserveWrongCode`: the lock counted the answer on the handle (`attempts` includes it). */
+  counted: boolean;
+  /** When the lock was asked for, by the engine's clock and by performance.now(), and its lease. */
+  lockedAt: { clock: number; perf: number; lockMs: number };
 }
+
+/** How much of a lease must be left for a step to take the consume's outcome as known (see finishSignIn). */
+const LEASE_MARGIN_MS = 1_000;
 
 /**
  * Seconds a client is told to wait when another call holds the handle. The lock normally lasts one
@@ -43,15 +59,58 @@ export function leaseMs(call: Call, cognitoCalls: number): number {
   return call.engine.cognitoTimeoutMs * (cognitoCalls + 1) + 2_000;
 }
 
-/** Stores a new handle for `record`; returns the handle string for the client. */
-export async function createHandle(call: Call, record: HandleRecord, ttlMs: number): Promise<string> {
+/** A new handle for `record`, and the store write that makes it exist. */
+function storeNewHandle(
+  call: Call,
+  record: HandleRecord,
+  ttlMs: number,
+): { handle: string; stored: Promise<void> } {
   const handle = newHandle(call.engine.random);
   const key = parseHandle(handle);
   if (key === undefined)
     throw otpError('INTERNAL_SERVER_ERROR', { cause: new Error('random source made a bad handle') });
-  // The destination key goes beside the sealed record so a lock can reserve from its budgets (see acquire).
-  await call.engine.store.createHandle(handleId(key), seal(call, key, record), ttlMs, record.destinationKey);
+  // The destination and account keys go beside the sealed record so a lock can reserve from their
+  // budgets (see acquire).
+  const stored = call.engine.store.createHandle(
+    handleId(key),
+    seal(call, key, record),
+    ttlMs,
+    record.destinationKey,
+    record.accountKey,
+  );
+  return { handle, stored };
+}
+
+/** Stores a new handle for `record`; returns the handle string for the client. */
+export async function createHandle(call: Call, record: HandleRecord, ttlMs: number): Promise<string> {
+  const { handle, stored } = storeNewHandle(call, record, ttlMs);
+  await stored;
   return handle;
+}
+
+/**
+ * As createHandle, without waiting for the store: the hot path's second write (see the top of this
+ * file). The handle is random and new, so its write cannot lose to anyone; should it fail, the client
+ * hears SESSION_EXPIRED at its next step and starts again.
+ */
+export function createHandleInBackground(call: Call, record: HandleRecord, ttlMs: number): string {
+  const { handle, stored } = storeNewHandle(call, record, ttlMs);
+  inBackground(call, stored, 'createHandle');
+  return handle;
+}
+
+/** A store write the step does not wait for: a failure is logged, never thrown (see the top of this file). */
+function inBackground(call: Call, write: Promise<unknown>, operation: string): void {
+  write.catch((error: unknown) =>
+    call.engine.logger?.({
+      level: 'error',
+      event: 'store.write_failed',
+      profile: call.profile.settings.name,
+      operation,
+      errorCode: 'SERVICE_UNAVAILABLE',
+      ...(error instanceof Error && error.cause instanceof Error ? { cognitoError: error.cause.name } : {}),
+    }),
+  );
 }
 
 function seal(call: Call, key: Buffer, record: HandleRecord): Buffer {
@@ -63,11 +122,12 @@ function seal(call: Call, key: Buffer, record: HandleRecord): Buffer {
  * Counts the request against the caller's IP, then locks and opens the handle, in one store call.
  *
  * `reserveWrongCode` (steps that check a code): before the code is checked, one wrong code is taken
- * from the destination's and the IP's wrong-code budgets, so that parallel guesses can never pass a
- * budget: a full budget refuses the step (TOO_MANY_ATTEMPTS) before Cognito sees the code. A standalone
- * Redis or the memory store does this in the lock's own step (the destination is stored beside the
- * handle), so checking a code costs two sequential round trips (this one, then the one that ends or
- * counts the attempt); Redis Cluster, whose counters live on other shards, needs a third, here.
+ * from the destination's, the account's and the IP's wrong-code budgets and counted on the handle, so
+ * that parallel guesses can never pass a budget and a lost reply never hands out an uncounted guess: a
+ * full budget refuses the step (TOO_MANY_ATTEMPTS) before Cognito sees the code. A standalone Redis or
+ * the memory store does this in the lock's own step (the destination and account are stored beside
+ * the handle), so checking a code waits for one store round trip (the write that ends the step is not
+ * waited for); Redis Cluster, whose counters live on other shards, needs a second, here.
  * @throws OtpError RATE_LIMITED (scope 'request', or 'handle' while another call holds it),
  *   BAD_USER_INPUT (field 'handle' for a string that is not a handle), TOO_MANY_ATTEMPTS (scope
  *   destination | ip, with `reserveWrongCode`), SESSION_EXPIRED (unknown, used, expired or another
@@ -87,9 +147,11 @@ export async function acquire(
     throw badInput('handle');
   }
   const id = handleId(key);
+  const counted = options.reserveWrongCode === true;
+  const lockedAt = { clock: clock.now(), perf: performance.now(), lockMs };
   const lock = await store.lockHandle(id, lockMs, {
     first: limits.requestBudgets(call.ip),
-    ...(options.reserveWrongCode && { reserve: limits.wrongCodeReserve(call.ip) }),
+    ...(counted && { reserve: limits.wrongCodeReserve(call.ip), countAttempt: true }),
   });
   switch (lock.status) {
     case 'refused':
@@ -108,6 +170,8 @@ export async function acquire(
     record: undefined as unknown as HandleRecord,
     attempts: lock.attempts,
     ...(lock.reserved !== undefined && { reserved: lock.reserved }),
+    counted,
+    lockedAt,
   };
   const record = parseRecord(openRecord(key, call.profile.settings.name, lock.data));
   if (record === undefined || record.expiresAt <= clock.now()) {
@@ -118,7 +182,7 @@ export async function acquire(
   held.record = record;
   if (options.reserveWrongCode && held.reserved === undefined) {
     try {
-      held.reserved = await limits.reserveWrongCode(record.destinationKey, call.ip);
+      held.reserved = await limits.reserveWrongCode(record.destinationKey, call.ip, record.accountKey);
     } catch (error) {
       await release(call, held);
       throw error;
@@ -138,14 +202,15 @@ export async function codeAccepted(call: Call, held: Held): Promise<void> {
 }
 
 /**
- * Gives the lock back, leaving the handle as it was, and any reserved wrong code with it; never throws
- * (the lease ends the lock anyway).
+ * Gives the lock back, leaving the handle as it was (the answer the lock counted is taken back), and
+ * any reserved wrong code with it, in one store call; never throws (the lease ends the lock anyway).
  */
 export async function release(call: Call, held: Held): Promise<void> {
-  await Promise.all([
-    call.engine.store.unlockHandle(held.id, held.lockToken).catch(() => undefined),
-    codeAccepted(call, held),
-  ]);
+  const giveBack = held.reserved ?? [];
+  delete held.reserved;
+  await call.engine.store
+    .unlockHandle(held.id, held.lockToken, { uncount: held.counted, giveBack })
+    .catch(() => undefined);
 }
 
 /** Releases the lock, then throws `error`: the common way out of a step that failed. */
@@ -168,11 +233,28 @@ export async function rewrite(call: Call, held: Held, record: HandleRecord): Pro
 }
 
 /**
- * Ends the handle for the step that reaches DONE. True exactly once per handle: a caller that gets
- * false must not hand out tokens.
+ * Ends the handle for the step that reaches DONE, giving back what `acquire` reserved and teaching the
+ * store the account's aliases (see flow/account-alias.ts). True exactly once per handle: a caller that
+ * gets false must not hand out tokens.
  */
-export function consume(call: Call, held: Held): Promise<boolean> {
-  return call.engine.store.consumeHandle(held.id, held.lockToken);
+export function consume(call: Call, held: Held, alias?: AccountAlias): Promise<boolean> {
+  const giveBack = held.reserved ?? [];
+  delete held.reserved;
+  return call.engine.store.consumeHandle(held.id, held.lockToken, {
+    giveBack,
+    ...(alias === undefined ? {} : { alias }),
+  });
+}
+
+/**
+ * Whether our lock's lease still has LEASE_MARGIN_MS to run, by both the engine's clock and the
+ * monotonic one. The store's lease started no earlier than `lockedAt`, so while this holds nobody else
+ * can hold the handle and consuming it cannot lose.
+ */
+function leaseHolds(call: Call, held: Held): boolean {
+  const { clock, perf, lockMs } = held.lockedAt;
+  const left = lockMs - LEASE_MARGIN_MS;
+  return call.engine.clock.now() - clock < left && performance.now() - perf < left;
 }
 
 /** Ends the handle whatever its lock (nothing left to do with it); never throws. */
@@ -181,18 +263,35 @@ export async function discard(call: Call, held: Held): Promise<void> {
 }
 
 /**
- * A wrong code: counted on the handle (burned at the profile's `wrongCodesPerHandle`, lock released).
- * The destination's and IP's budgets already hold it: `acquire` reserved it before the code was checked.
+ * A wrong code. The lock counted it on the handle and reserved it from the destination's, account's
+ * and IP's budgets before the code was checked, so all that is left is to release the lock (or burn
+ * the handle at the profile's `wrongCodesPerHandle`), which is not waited for.
  * @returns CODE_MISMATCH with attemptsRemaining (0 when the handle is burned: the next try is
  *   SESSION_EXPIRED)
- * @throws OtpError SERVICE_UNAVAILABLE when the store cannot count it
  */
-export async function wrongCode(call: Call, held: Held, cause?: unknown): Promise<OtpError> {
+export function wrongCode(call: Call, held: Held, cause?: unknown): OtpError {
+  if (!held.counted)
+    return otpError('INTERNAL_SERVER_ERROR', {
+      cause: new Error('a wrong code on a lock that did not count it'),
+    });
   const max = call.profile.settings.limits.wrongCodesPerHandle;
   delete held.reserved;
-  const counted = await call.engine.store.recordWrongCode(held.id, held.lockToken, max);
-  const attemptsRemaining = counted.burned || counted.missing ? 0 : Math.max(0, max - counted.attempts);
+  inBackground(
+    call,
+    call.engine.store.recordWrongCode(held.id, held.lockToken, max, { counted: true }),
+    'recordWrongCode',
+  );
+  const attemptsRemaining = Math.max(0, max - held.attempts);
   return otpError('CODE_MISMATCH', { attemptsRemaining, ...(cause === undefined ? {} : { cause }) });
+}
+
+/**
+ * A refused answer that leaves the handle nothing to try (a passkey assertion: Cognito spends the
+ * Session): the reserved wrong attempt stays counted, the handle is deleted without waiting.
+ */
+export function burn(call: Call, held: Held): void {
+  delete held.reserved;
+  inBackground(call, call.engine.store.deleteHandle(held.id), 'deleteHandle');
 }
 
 /** Deletes a handle we created but must not hand out; never throws. */
@@ -203,10 +302,11 @@ export async function discardHandle(call: Call, handle: string): Promise<void> {
 
 /**
  * The step that reaches DONE on a sign-in handle once Cognito accepted the answer (a code or a
- * passkey): its tokens, the handle consumed exactly once, even if our lease ran out during the call (a
- * caller that loses gets SESSION_EXPIRED), and the reserved wrong attempt given back beside it, in one
- * round trip. Another challenge after the answer (MFA on a passwordless pool) is not a flow this engine
- * offers: INTERNAL_SERVER_ERROR.
+ * passkey): its tokens, the handle consumed exactly once, the reserved wrong attempt given back and the
+ * account's aliases written, in one store call. While our lease provably lasts (leaseHolds) the
+ * consume cannot lose and is not waited for; past that (a very slow Cognito) it is, and a caller that
+ * loses gets SESSION_EXPIRED. Another challenge after the answer (MFA on a passwordless pool) is not a
+ * flow this engine offers: INTERNAL_SERVER_ERROR.
  */
 export async function finishSignIn(
   call: Call,
@@ -221,7 +321,19 @@ export async function finishSignIn(
     );
   }
   const step = doneStep(output.AuthenticationResult);
-  const [consumed] = await Promise.all([consume(call, held), codeAccepted(call, held)]);
-  if (!consumed) throw otpError('SESSION_EXPIRED');
+  const { record } = held;
+  // A code on the identifier's own channel proves the address; a passkey or another channel does not.
+  const proven =
+    !record.passkey && (record.medium === 'EMAIL') === (record.inputField === 'email')
+      ? record.destinationKey
+      : undefined;
+  const alias =
+    step.nextStep === 'DONE' ? accountAliasOf(call.engine.keys, step.tokens.idToken, proven) : undefined;
+  const consumed = consume(call, held, alias);
+  if (leaseHolds(call, held)) {
+    inBackground(call, consumed, 'consumeHandle');
+    return step;
+  }
+  if (!(await consumed)) throw otpError('SESSION_EXPIRED');
   return step;
 }

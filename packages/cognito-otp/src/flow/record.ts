@@ -32,6 +32,11 @@ export interface HandleRecord {
   destination: string;
   /** Keyed hash of the address: the per-destination limits' key. */
   destinationKey: string;
+  /**
+   * The account the address was an alias of when the handle was made (keyed hash of its `sub`, see
+   * flow/account-alias.ts): the per-account limits' key. Absent for an address not yet seen signing in.
+   */
+  accountKey?: string;
   /** Codes sent under this handle (1 + resends). */
   sends: number;
   createdAt: number;
@@ -79,6 +84,7 @@ export function parseRecord(value: unknown): HandleRecord | undefined {
     (r.medium === 'EMAIL' || r.medium === 'SMS') &&
     str(r.destination) &&
     str(r.destinationKey) &&
+    opt(r.accountKey, str) &&
     num(r.sends) &&
     num(r.createdAt) &&
     num(r.sentAt) &&

@@ -1,11 +1,14 @@
 import { createHash, createHmac } from 'node:crypto';
 import { type LimitScope, OtpConfigError, OtpError, type OtpErrorCode } from '../errors.js';
 import {
+  type AccountBudget,
   type Blocked,
   type Budget,
+  HANDLE_ACCOUNT,
   HANDLE_DESTINATION,
   type HandleBudget,
   type OtpStore,
+  type TakeBudget,
 } from '../store/types.js';
 import { ipKey, ipv6Network } from './ip-key.js';
 
@@ -26,7 +29,9 @@ export interface LimitRule {
 export interface LimitsConfig {
   /**
    * Codes sent to one destination (keyed by the caller's HMAC of the normalised address), by signUp,
-   * startSignIn and resendOtp together.
+   * startSignIn and resendOtp together. The same rules count per account too, once a sign-in linked the
+   * account's verified addresses to it (flow/account-alias.ts): an account's email and phone number
+   * share one budget on top of their own.
    * @default [{ points: 1, durationSeconds: 30 }, { points: 5, durationSeconds: 3600 }, { points: 10, durationSeconds: 86400 }]
    */
   sendPerDestination: LimitRule[];
@@ -72,7 +77,8 @@ export interface LimitsConfig {
    * Wrong codes per destination across handles, counted per client IP (IPv6 /64): a resend (new handle
    * or new code) does not refill it, and a stranger who spends it cannot lock the address's owner out
    * of a fresh code from another network. Guessing from many networks at once is bounded by the
-   * destination's send budget times `wrongCodesPerHandle`.
+   * destination's send budget times `wrongCodesPerHandle`. Like the send rules, these count per account
+   * (and IP) too, so an account's email and phone number share one wrong-code budget.
    * @default [{ points: 10, durationSeconds: 3600 }]
    */
   wrongCodesPerDestination: LimitRule[];
@@ -251,6 +257,9 @@ export class Limits {
   readonly #sendProfileClean: Layer[];
   readonly #onShed: (() => void) | undefined;
   readonly #wrongDestination: Layer[];
+  /** The destination's rules, counted per account (see LimitsConfig: account budgets). */
+  readonly #sendAccount: Layer[];
+  readonly #wrongAccount: Layer[];
   readonly #wrongIp: Layer[];
   readonly #byName = new Map<string, Layer>();
   readonly #keySecret: Uint8Array | undefined;
@@ -285,6 +294,13 @@ export class Limits {
       config.wrongCodesPerDestination,
       'TOO_MANY_ATTEMPTS',
     );
+    this.#sendAccount = layers('destination', 'send-acct', config.sendPerDestination, 'RATE_LIMITED');
+    this.#wrongAccount = layers(
+      'destination',
+      'wrong-acct',
+      config.wrongCodesPerDestination,
+      'TOO_MANY_ATTEMPTS',
+    );
     this.#wrongIp = layers('ip', 'wrong-ip', config.wrongCodesPerIp, 'TOO_MANY_ATTEMPTS');
     const secret = options.keySecret;
     this.#keySecret = typeof secret === 'string' ? Buffer.from(secret, 'utf8') : secret;
@@ -303,8 +319,8 @@ export class Limits {
    * @throws OtpError RATE_LIMITED (scope destination | ip | profile of the rule whose window ends last,
    *   retryAfterSeconds), SERVICE_UNAVAILABLE
    */
-  async send(p: SendKeys): Promise<void> {
-    await this.#takeSend([], p);
+  async send(p: SendKeys): Promise<SendTaken> {
+    return this.#takeSend([], p);
   }
 
   /**
@@ -312,8 +328,8 @@ export class Limits {
    * refused send keeps the request's point, as a send refused after an accepted request would.
    * @throws OtpError RATE_LIMITED (scope request, else destination | ip | profile), SERVICE_UNAVAILABLE
    */
-  async requestAndSend(p: SendKeys): Promise<void> {
-    await this.#takeSend([this.requestBudgets(p.ip)], p);
+  async requestAndSend(p: SendKeys): Promise<SendTaken> {
+    return this.#takeSend([this.requestBudgets(p.ip)], p);
   }
 
   /**
@@ -321,16 +337,18 @@ export class Limits {
    * clean source (see LimitsConfig.sendPerProfile) is served from the profile's clean share instead;
    * anyone else is shed.
    */
-  async #takeSend(before: Budget[][], p: SendKeys): Promise<void> {
+  async #takeSend(before: Budget[][], p: SendKeys): Promise<SendTaken> {
     const result = await this.#ask(() => this.#store.take([...before, this.#sendBudgets(p, 'general')]));
-    if (result.ok) return;
+    if (result.ok) return result.account === undefined ? {} : { account: result.account };
     const generalOnly =
       result.stage === before.length &&
       result.blocked.every(({ budget }) => this.#layerOf(budget)?.scope === 'profile');
     if (!generalOnly) throw this.refusal(result.blocked);
     this.#onShed?.();
     if (!(await this.#isClean(p.ip))) throw this.refusal(result.blocked);
-    await this.#take([this.#sendBudgets(p, 'clean')]);
+    const clean = await this.#ask(() => this.#store.take([this.#sendBudgets(p, 'clean')]));
+    if (!clean.ok) throw this.refusal(clean.blocked);
+    return clean.account === undefined ? {} : { account: clean.account };
   }
 
   /**
@@ -350,43 +368,54 @@ export class Limits {
   }
 
   /**
-   * The wrong-code budgets one checked code reserves: the destination's (named by the handle, see
-   * HANDLE_DESTINATION) and the IP's. The per-handle budget is the handle's own (store.recordWrongCode).
+   * The wrong-code budgets one checked code reserves: the destination's and the account's (named by
+   * the handle, see HANDLE_DESTINATION and HANDLE_ACCOUNT; the account's is skipped for a handle that
+   * names none), each counted per client IP, and the IP's. The per-handle budget is the handle's own
+   * (the lock's countAttempt).
    */
   wrongCodeReserve(ip: string): HandleBudget[] {
     const subject = this.#ip(ip);
+    // One counter per destination (account) and IP: the IP's hash goes into the counter's name, since
+    // the subject is only known inside the store's lock step.
+    const perIp = (layer: Layer, handleKey: typeof HANDLE_DESTINATION | typeof HANDLE_ACCOUNT) => ({
+      ...this.#budget(layer, handleKey),
+      name: `${layer.name}:${subject}`,
+    });
     return [
-      // One counter per destination and IP: the IP's hash goes into the counter's name, since the
-      // destination (the subject) is only known inside the store's lock step.
-      ...this.#wrongDestination.map((layer) => ({
-        ...this.#budget(layer, HANDLE_DESTINATION),
-        name: `${layer.name}:${subject}`,
-      })),
+      ...this.#wrongDestination.map((layer) => perIp(layer, HANDLE_DESTINATION)),
+      ...this.#wrongAccount.map((layer) => perIp(layer, HANDLE_ACCOUNT)),
       ...this.#wrongIp.map((layer) => this.#budget(layer, subject)),
     ];
   }
 
   /**
-   * Reserves one wrong code against the destination's and the IP's budgets, for a store that could not
-   * do it with the lock (Redis Cluster). Give the points back (`giveBack`) when the code was right.
+   * Reserves one wrong code against the destination's, the account's (when known) and the IP's
+   * budgets, for a store that could not do it with the lock (Redis Cluster). Give the points back
+   * (`giveBack`) when the code was right.
    * @returns the budgets a point was taken from
    * @throws OtpError TOO_MANY_ATTEMPTS (scope destination | ip), SERVICE_UNAVAILABLE
    */
-  async reserveWrongCode(destinationKey: string, ip: string): Promise<Budget[]> {
-    const budgets = this.wrongCodeReserve(ip).map((budget) =>
-      budget.subject === HANDLE_DESTINATION ? { ...budget, subject: destinationKey } : (budget as Budget),
-    );
+  async reserveWrongCode(destinationKey: string, ip: string, accountKey?: string): Promise<Budget[]> {
+    const budgets = this.wrongCodeReserve(ip).flatMap((budget): Budget[] => {
+      if (budget.subject === HANDLE_DESTINATION) return [{ ...budget, subject: destinationKey }];
+      if (budget.subject === HANDLE_ACCOUNT)
+        return accountKey === undefined ? [] : [{ ...budget, subject: accountKey }];
+      return [budget as Budget];
+    });
     await this.#take([budgets]);
     return budgets;
   }
 
   /**
-   * A send was counted but no code went out (signUp answered USER_EXISTS): the destination's and the
-   * profile's points go back; the IP's stays, as the price of asking about an address. Best effort.
+   * A send was counted but no code went out (signUp answered USER_EXISTS): the destination's, its
+   * account's (`taken.account`) and the profile's points go back; the IP's stays, as the price of
+   * asking about an address. Best effort.
    */
-  async giveBackUnsent(p: SendKeys): Promise<void> {
+  async giveBackUnsent(p: SendKeys, taken: SendTaken = {}): Promise<void> {
+    const account = taken.account;
     await this.giveBack([
       ...this.#sendDestination.map((layer) => this.#budget(layer, p.destinationKey)),
+      ...(account === undefined ? [] : this.#sendAccount.map((layer) => this.#budget(layer, account))),
       ...this.#sendProfile.map((layer) => this.#budget(layer, p.profile)),
     ]);
   }
@@ -414,9 +443,13 @@ export class Limits {
       : new OtpError('RATE_LIMITED', 'Too many requests; try again later.', details);
   }
 
-  #sendBudgets(p: SendKeys, share: 'general' | 'clean'): Budget[] {
+  #sendBudgets(p: SendKeys, share: 'general' | 'clean'): TakeBudget[] {
     return [
       ...this.#sendDestination.map((layer) => this.#budget(layer, p.destinationKey)),
+      // The account the address belongs to, once a sign-in told the store (see flow/account-alias.ts).
+      ...this.#sendAccount.map(
+        (layer): AccountBudget => ({ ...this.#budget(layer, ''), subject: { accountOf: p.destinationKey } }),
+      ),
       ...this.#ipTierBudgets(p.ip, [this.#sendIp, this.#sendSlash56, this.#sendSlash48]),
       ...(share === 'general' ? this.#sendProfile : this.#sendProfileClean).map((layer) =>
         this.#budget(layer, p.profile),
@@ -437,7 +470,7 @@ export class Limits {
     return budgets;
   }
 
-  #budget<S extends string | typeof HANDLE_DESTINATION>(
+  #budget<S extends string | typeof HANDLE_DESTINATION | typeof HANDLE_ACCOUNT>(
     layer: Layer,
     subject: S,
   ): { name: string; subject: S; limit: number; windowMs: number } {
@@ -477,6 +510,11 @@ export class Limits {
   #layerOf(budget: Budget): Layer | undefined {
     return this.#byName.get(budget.name.split(':').slice(0, 2).join(':'));
   }
+}
+
+/** What taking a send found: the account the destination is an alias of, if any (see TakeResult). */
+export interface SendTaken {
+  account?: string;
 }
 
 /** What a code sent on a call counts against. */
