@@ -196,4 +196,25 @@ describe('passkeys on the demo page, with a CDP virtual authenticator', () => {
       await byIp.close();
     }
   });
+
+  it('in a browser without WebAuthn, the passkey button is off and the page says so', async () => {
+    const bare = await b.context.newPage();
+    try {
+      // This tab's window has no PublicKeyCredential, as in a browser that never had WebAuthn.
+      await bare.addInitScript(() => {
+        delete (window as { PublicKeyCredential?: unknown }).PublicKeyCredential;
+      });
+      await bare.goto(b.url);
+      const passkey = bare.getByRole('button', { name: 'Sign in with a passkey' });
+      await passkey.waitFor();
+      expect(await passkey.isDisabled()).toBe(true);
+      expect(await bare.locator('#passkey-hint').textContent()).toBe(
+        "This browser can't use passkeys, so sign in with a code.",
+      );
+      // The code path is untouched.
+      expect(await bare.getByRole('button', { name: 'Email me a sign-in code' }).isEnabled()).toBe(true);
+    } finally {
+      await bare.close();
+    }
+  });
 });
