@@ -5,14 +5,18 @@ import {
   isOtpgateError,
   type OtpgateClient,
   OtpgateError,
+  type PasskeyError,
+  passkeysSupported,
   type User,
 } from '@otpgate/client';
 import { useState } from 'react';
 import { CodeStep } from './CodeStep.js';
 import type { DemoConfig } from './config.js';
 import { EmailStep, type Flow } from './EmailStep.js';
-import { describeError } from './messages.js';
+import { describeError, describePasskeyError, PASSKEY_WAITING } from './messages.js';
 import type { NoticeData } from './Notice.js';
+import { PasskeyStep } from './PasskeyStep.js';
+import { asPasskeyFailure, passkeyAvailability } from './passkey-support.js';
 import { SignedIn } from './SignedIn.js';
 import { useCountdown } from './use-countdown.js';
 
@@ -25,7 +29,10 @@ type Screen =
       resendAt: number;
       notice: NoticeData | null;
     }
-  | { name: 'signed-in'; user: User | null; expiresIn: number };
+  | { name: 'passkey'; notice: NoticeData | null }
+  | { name: 'signed-in'; user: User | null; expiresIn: number; method: SignInMethod };
+
+type SignInMethod = 'code' | 'passkey';
 
 const asError = (error: unknown) =>
   isOtpgateError(error) ? error : new OtpgateError('INTERNAL_SERVER_ERROR', String(error));
@@ -50,11 +57,14 @@ function errorNotice(error: OtpgateError, blocks: 'send' | 'verify'): NoticeData
 }
 
 /**
- * The sign-in page as one small state machine over the client's AuthStep: email -> code -> signed in.
- * Every transition is a client call; every failure becomes a message from messages.ts.
+ * The sign-in page as one small state machine over the client's AuthStep: email -> code (or the
+ * browser's passkey prompt) -> signed in. Every transition is a client call; every failure becomes a
+ * message from messages.ts. A passkey sign-in that fails or is cancelled offers the code instead.
  */
 export function App({ client, config }: { client: OtpgateClient; config: DemoConfig }) {
   const [email, setEmail] = useState('');
+  // Decided once: a browser does not gain WebAuthn, nor a page its name, while it is open.
+  const [passkeys] = useState(() => passkeyAvailability(window.location, passkeysSupported()));
   const [screen, setScreen] = useState<Screen>({ name: 'email', notice: null });
   const [busy, setBusy] = useState(false);
   const notice = screen.name === 'signed-in' ? null : screen.notice;
@@ -62,26 +72,35 @@ export function App({ client, config }: { client: OtpgateClient; config: DemoCon
   const waiting = useCountdown(notice?.countdown?.until ?? 0) > 0;
   const blocked = (what: 'send' | 'verify') => waiting && notice?.countdown?.blocks === what;
 
-  /** Runs one call with the page marked busy; failures go to `onError` as OtpgateError. */
-  async function run<T>(call: () => Promise<T>, onError: (error: OtpgateError) => void) {
+  /** Runs one call with the page marked busy; failures go to `onError` as `convert` makes them. */
+  async function attempt<E>(
+    call: () => Promise<void>,
+    convert: (error: unknown) => E,
+    onError: (error: E) => void,
+  ) {
     setBusy(true);
     try {
-      return await call();
+      await call();
     } catch (error) {
-      onError(asError(error));
-      return undefined;
+      onError(convert(error));
     } finally {
       setBusy(false);
     }
   }
+  /** A code-flow call: failures as OtpgateError. */
+  const run = (call: () => Promise<void>, onError: (error: OtpgateError) => void) =>
+    attempt(call, asError, onError);
+  /** A passkey call: failures from the gateway (OtpgateError) or the browser (PasskeyError). */
+  const runPasskey = (call: () => Promise<void>, onError: (error: OtpgateError | PasskeyError) => void) =>
+    attempt(call, asPasskeyFailure, onError);
 
   const restart = (notice: NoticeData | null) => setScreen({ name: 'email', notice });
 
   /** The screen for a step: a code to enter, or (DONE) the signed-in view with `me`. */
-  async function show(step: AuthStep, notice: NoticeData | null) {
+  async function show(step: AuthStep, notice: NoticeData | null, method: SignInMethod = 'code') {
     if (step.nextStep === 'DONE') {
       const user = await client.me();
-      setScreen({ name: 'signed-in', user, expiresIn: step.tokens.expiresIn });
+      setScreen({ name: 'signed-in', user, expiresIn: step.tokens.expiresIn, method });
       return;
     }
     setScreen({
@@ -93,7 +112,25 @@ export function App({ client, config }: { client: OtpgateClient; config: DemoCon
     });
   }
 
+  /**
+   * Passkey sign-in for `address`: startSignIn(PASSKEY), the browser's prompt, verifyPasskey. Every
+   * failure stays on the passkey card with its message and the code as the way on.
+   */
+  const signInWithPasskey = (address: string) => {
+    setEmail(address);
+    setScreen({ name: 'passkey', notice: { tone: 'info', text: PASSKEY_WAITING } });
+    void runPasskey(
+      async () => show(await client.signInWithPasskey({ email: address }), null, 'passkey'),
+      (error) => {
+        const { text, effect } = describePasskeyError(error, 'sign-in');
+        if (effect === 'restart') restart({ tone: 'error', text });
+        else setScreen({ name: 'passkey', notice: { tone: 'error', text } });
+      },
+    );
+  };
+
   const start = (address: string, flow: Flow) => {
+    if (flow === 'PASSKEY') return signInWithPasskey(address);
     setEmail(address);
     void run(
       async () => {
@@ -185,7 +222,18 @@ export function App({ client, config }: { client: OtpgateClient; config: DemoCon
             notice={screen.notice}
             busy={busy}
             blocked={blocked('send')}
+            passkeys={passkeys}
             onSubmit={start}
+          />
+        )}
+        {screen.name === 'passkey' && (
+          <PasskeyStep
+            address={email}
+            notice={screen.notice}
+            busy={busy}
+            onRetry={() => signInWithPasskey(email)}
+            onUseCode={() => start(email, 'SIGN_IN')}
+            onBack={() => restart(null)}
           />
         )}
         {screen.name === 'code' && (
@@ -203,7 +251,16 @@ export function App({ client, config }: { client: OtpgateClient; config: DemoCon
           />
         )}
         {screen.name === 'signed-in' && (
-          <SignedIn user={screen.user} expiresIn={screen.expiresIn} busy={busy} onSignOut={signOut} />
+          <SignedIn
+            client={client}
+            user={screen.user}
+            expiresIn={screen.expiresIn}
+            method={screen.method}
+            passkeys={passkeys}
+            busy={busy}
+            onSignOut={signOut}
+            onSessionEnded={(text) => restart({ tone: 'error', text })}
+          />
         )}
       </main>
       <footer className="footer">

@@ -1,22 +1,30 @@
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { Notice, type NoticeData } from './Notice.js';
+import { PasskeyHint } from './PasskeyHint.js';
+import type { PasskeyAvailability } from './passkey-support.js';
 
-export type Flow = 'SIGN_IN' | 'SIGN_UP';
+/** What the email form's buttons start: a sign-in code, an account, or a passkey sign-in. */
+export type Flow = 'SIGN_IN' | 'SIGN_UP' | 'PASSKEY';
 
 export interface EmailStepProps {
   email: string;
   notice: NoticeData | null;
   busy: boolean;
-  /** A wait from the gateway is counting down: both buttons would send a code, so both wait. */
+  /** A wait from the gateway is counting down: the two code buttons would send a code, so both wait. */
   blocked: boolean;
+  /** Whether "Sign in with a passkey" can work here; off with a sentence saying why when not. */
+  passkeys: PasskeyAvailability;
   onSubmit(email: string, flow: Flow): void;
 }
 
+const FLOWS: readonly string[] = ['SIGN_IN', 'SIGN_UP', 'PASSKEY'] satisfies Flow[];
+
 /**
- * The first screen: one email field and two ways on. Enter (the form's first button) signs in, the
- * common case; "Create an account" signs up.
+ * The first screen: one email field and three ways on. Enter (the form's first button) signs in with
+ * a code, the common case; "Sign in with a passkey" uses the browser's passkey instead (it sends
+ * nothing, so a send countdown does not hold it back); "Create an account" signs up.
  */
-export function EmailStep({ email, notice, busy, blocked, onSubmit }: EmailStepProps) {
+export function EmailStep({ email, notice, busy, blocked, passkeys, onSubmit }: EmailStepProps) {
   const [value, setValue] = useState(email);
   const [problem, setProblem] = useState<NoticeData | null>(null);
   const input = useRef<HTMLInputElement>(null);
@@ -32,7 +40,7 @@ export function EmailStep({ email, notice, busy, blocked, onSubmit }: EmailStepP
   const submit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const submitter = (event.nativeEvent as SubmitEvent).submitter as HTMLButtonElement | null;
-    const flow: Flow = submitter?.value === 'SIGN_UP' ? 'SIGN_UP' : 'SIGN_IN';
+    const flow = (FLOWS.includes(submitter?.value ?? '') ? submitter?.value : 'SIGN_IN') as Flow;
     const trimmed = value.trim();
     // The gateway checks the address too (BAD_USER_INPUT, field "email"); this only saves a round trip.
     if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(trimmed)) {
@@ -41,13 +49,13 @@ export function EmailStep({ email, notice, busy, blocked, onSubmit }: EmailStepP
       return;
     }
     setProblem(null);
-    if (!blocked) onSubmit(trimmed, flow);
+    if (flow === 'PASSKEY' ? passkeys.usable : !blocked) onSubmit(trimmed, flow);
   };
 
   return (
     <form className="card" onSubmit={submit} noValidate aria-busy={busy}>
       <h1 id="email-title">Sign in or create an account</h1>
-      <p className="lead">No password needed: we email you a one-time code.</p>
+      <p className="lead">No password needed: we email you a one-time code, or you use a passkey.</p>
       <label className="field" htmlFor="email">
         <span>Email address</span>
         <input
@@ -71,10 +79,21 @@ export function EmailStep({ email, notice, busy, blocked, onSubmit }: EmailStepP
         <button className="primary" type="submit" name="flow" value="SIGN_IN" disabled={busy || blocked}>
           Email me a sign-in code
         </button>
+        <button
+          className="secondary"
+          type="submit"
+          name="flow"
+          value="PASSKEY"
+          disabled={busy || !passkeys.usable}
+          {...(!passkeys.usable && { 'aria-describedby': 'passkey-hint' })}
+        >
+          Sign in with a passkey
+        </button>
         <button className="secondary" type="submit" name="flow" value="SIGN_UP" disabled={busy || blocked}>
           Create an account
         </button>
       </div>
+      <PasskeyHint id="passkey-hint" availability={passkeys} ceremony="sign-in" />
     </form>
   );
 }

@@ -17,13 +17,23 @@ export interface NoticeData {
  * the card does not grow when a message arrives. A countdown is read out once, as it started; the
  * ticking seconds are for the eyes only, or a screen reader would repeat the alert every second.
  */
-export function Notice({ notice, id }: { notice: NoticeData | null; id: string }) {
+export function Notice({
+  notice,
+  id,
+  reserve = true,
+}: {
+  notice: NoticeData | null;
+  id: string;
+  /** Keep the two lines when empty. Off below a card's content, where nothing under it can jump. */
+  reserve?: boolean;
+}) {
   const left = useCountdown(notice?.countdown?.until ?? 0);
   const shown = notice?.countdown && left === 0 ? null : notice;
+  const empty = reserve ? 'notice-empty' : 'notice-empty notice-collapsed';
   return (
     <p
       id={id}
-      className={`notice ${shown ? `notice-${shown.tone}` : 'notice-empty'}`}
+      className={`notice ${shown ? `notice-${shown.tone}` : empty}`}
       role={shown?.tone === 'error' ? 'alert' : 'status'}
     >
       {shown?.countdown ? (

@@ -1,4 +1,4 @@
-import type { OtpgateError, OtpgateErrorCode } from '@otpgate/client';
+import { isPasskeyError, type OtpgateError, type OtpgateErrorCode, type PasskeyError } from '@otpgate/client';
 
 /** Where a failure leaves the user: on the screen they are on, or back at the email form. */
 export type ErrorEffect = 'stay' | 'restart';
@@ -95,4 +95,120 @@ export function describeError(
 ): { text: string; effect: ErrorEffect } {
   const entry = MESSAGES[error.code];
   return { text: entry.text(error, secondsLeft), effect: entry.effect };
+}
+
+/** Which passkey ceremony failed: signing in, or adding a passkey while signed in. */
+export type PasskeyCeremony = 'sign-in' | 'registration';
+
+/**
+ * One sentence for every refusal of a passkey sign-in, on purpose: a wrong passkey, an address with no
+ * passkey and an address with no account must read the same, or the page would tell anyone which
+ * addresses have an account (the gateway answers all three alike, CODE_MISMATCH).
+ */
+export const PASSKEY_REFUSED = "That passkey didn't sign you in. Use a code instead, or try another passkey.";
+
+/** While the browser's passkey prompt is open. */
+export const PASSKEY_WAITING = 'Confirm with your passkey when your browser asks.';
+
+const PASSKEY_NOT_ENABLED =
+  "Passkeys aren't turned on for this site (check the gateway profile's webAuthnOrigins).";
+
+/**
+ * The browser's side: the prompt was closed, timed out or the device did not confirm (the browser
+ * reports all three alike), the browser cannot, or the page is on the wrong address.
+ */
+function browserFailure(error: PasskeyError, ceremony: PasskeyCeremony): string {
+  const otherwise = ceremony === 'sign-in' ? 'Use a code instead.' : 'You can still sign in with codes.';
+  switch (error.code) {
+    case 'PASSKEY_CANCELLED':
+      return ceremony === 'sign-in'
+        ? 'The passkey sign-in was cancelled or not confirmed. Try again, or use a code instead.'
+        : 'No passkey was added: the request was cancelled or not confirmed.';
+    case 'PASSKEY_ALREADY_REGISTERED':
+      return 'This device already has a passkey for your account.';
+    case 'PASSKEY_NOT_SUPPORTED':
+      return `This browser can't use passkeys here. ${otherwise}`;
+    case 'PASSKEY_RELYING_PARTY_MISMATCH':
+      return `This site's passkeys don't work at this page's address. ${otherwise}`;
+    default:
+      return ceremony === 'sign-in'
+        ? "Your device couldn't use a passkey just now. Try again, or use a code instead."
+        : "Your device couldn't create a passkey just now. Try again.";
+  }
+}
+
+/** The gateway's side of a passkey sign-in: every refusal is PASSKEY_REFUSED. */
+function signInRefusal(error: OtpgateError): string | undefined {
+  switch (error.code) {
+    case 'CODE_MISMATCH':
+      return PASSKEY_REFUSED;
+    case 'BAD_USER_INPUT':
+      // A credential the gateway will not take (another site's, malformed) is a refusal like any other.
+      return error.field === 'credential' || error.field === 'handle' ? PASSKEY_REFUSED : undefined;
+    case 'SESSION_EXPIRED':
+      return 'That took too long. Try the passkey again, or use a code instead.';
+    case 'TOO_MANY_ATTEMPTS':
+      return `Too many failed sign-ins. Try again ${later(error.retryAfterSeconds, 'later')}, or use a code.`;
+    case 'FORBIDDEN':
+      return PASSKEY_NOT_ENABLED;
+    default:
+      return undefined;
+  }
+}
+
+/** The gateway's side of adding a passkey. */
+function registrationRefusal(error: OtpgateError): string | undefined {
+  switch (error.code) {
+    case 'BAD_USER_INPUT':
+      return error.field === 'passkeys'
+        ? 'You have as many passkeys as an account can have. Delete one to add another.'
+        : "Your device's passkey couldn't be registered. Try again.";
+    case 'SESSION_EXPIRED':
+      return 'That took too long. Add the passkey again.';
+    case 'FORBIDDEN':
+      return PASSKEY_NOT_ENABLED;
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The message for a failed passkey sign-in or registration, from the browser (PasskeyError) or the
+ * gateway (OtpgateError), and where it leaves the user. Gateway codes without a passkey sentence of
+ * their own (RATE_LIMITED, NETWORK_ERROR, UNAUTHENTICATED...) read as everywhere else.
+ */
+export function describePasskeyError(
+  error: OtpgateError | PasskeyError,
+  ceremony: PasskeyCeremony,
+): { text: string; effect: ErrorEffect } {
+  if (isPasskeyError(error)) return { text: browserFailure(error, ceremony), effect: 'stay' };
+  const text = ceremony === 'sign-in' ? signInRefusal(error) : registrationRefusal(error);
+  // A refused sign-in or an expired registration leaves the user where they are, with a way on.
+  return text === undefined ? describeError(error) : { text, effect: 'stay' };
+}
+
+/** Why the passkey buttons are off (see passkey-support.ts), as a sentence under them. */
+export function passkeyUnavailableText(
+  reason: 'unsupported' | 'ip-address',
+  ceremony: PasskeyCeremony,
+  suggestion?: string,
+): string {
+  if (reason === 'unsupported') {
+    return ceremony === 'sign-in'
+      ? "This browser can't use passkeys, so sign in with a code."
+      : "This browser can't use passkeys.";
+  }
+  return suggestion === undefined
+    ? "Passkeys need the site's name in the address bar, not an IP address."
+    : `Passkeys need the site's name in the address bar, not an IP address: open ${suggestion}.`;
+}
+
+/** "Added 4 Dec 2026, 18:40": when a passkey was registered, in the reader's locale and time zone. */
+export function passkeyAddedText(createdAt: Date, locale?: string, timeZone?: string): string {
+  const format = new Intl.DateTimeFormat(locale, {
+    dateStyle: 'medium',
+    timeStyle: 'short',
+    ...(timeZone !== undefined && { timeZone }),
+  });
+  return `Added ${format.format(createdAt)}`;
 }

@@ -149,18 +149,25 @@ const ENV_FOR_FIELD: Record<string, string> = {
   region: 'COGNITO_REGION',
 };
 
-/** The profile local mode serves: the emulator's pool, any loopback origin, tokens in the body. */
-export function localProfile(pool: {
-  userPoolId: string;
-  clientId: string;
-  clientSecret?: string;
-  region: string;
-}): ClientProfile {
+/**
+ * The profile local mode serves: the emulator's pool, any loopback origin, tokens in the body, and
+ * passkeys for `webAuthnOrigins` (exact origins, as in a profiles file).
+ */
+export function localProfile(
+  pool: {
+    userPoolId: string;
+    clientId: string;
+    clientSecret?: string;
+    region: string;
+  },
+  webAuthnOrigins: readonly string[] = [],
+): ClientProfile {
   const profile = parseProfile('default', {
     userPoolId: pool.userPoolId,
     clientId: pool.clientId,
     ...(pool.clientSecret !== undefined && { clientSecret: pool.clientSecret }),
     region: pool.region,
+    ...(webAuthnOrigins.length > 0 && { webAuthnOrigins: [...webAuthnOrigins] }),
   });
   return { ...profile, allowLoopbackOrigins: true };
 }

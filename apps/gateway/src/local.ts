@@ -26,9 +26,26 @@ export interface LocalCognito {
   close(): Promise<void>;
 }
 
+/** The relying-party id of local mode's passkeys: browsers accept `localhost` over plain http. */
+export const LOCAL_PASSKEY_RP_ID = 'localhost';
+
+/** Vite's dev server (`pnpm --filter @otpgate/demo-web dev`), which proxies /graphql to the gateway. */
+const VITE_DEV_ORIGIN = 'http://localhost:5173';
+
+/**
+ * The pages local mode's passkeys work on: the demo page at `http://localhost:<demo port>` and Vite's
+ * dev server. Exact origins, as the gateway checks them; with a demo port of 0 (a free one, known only
+ * once it listens) the demo page has none. Never `127.0.0.1`: an IP address cannot be a relying party.
+ */
+export function localWebAuthnOrigins(demoPort: number): string[] {
+  return [...(demoPort === 0 ? [] : [`http://${LOCAL_PASSKEY_RP_ID}:${demoPort}`]), VITE_DEV_ORIGIN];
+}
+
 export interface LocalCognitoOptions {
   /** Origins allowed besides any loopback one. @default none */
   allowedOrigins?: readonly string[];
+  /** Pages that may use passkeys. @default localWebAuthnOrigins(LOCAL_PORTS.demo) */
+  webAuthnOrigins?: readonly string[];
   /** @default LOCAL_PORTS.emulator (4002); 0 picks a free one */
   port?: number;
   /** @default '127.0.0.1' */
@@ -38,6 +55,8 @@ export interface LocalCognitoOptions {
 /**
  * Local mode (no Cognito settings): the embedded emulator with a ready passwordless pool and app
  * client, on EMULATOR_PORT (4002). Codes are never sent anywhere: they appear in the dev mailbox.
+ * Passkeys are on (relying party `localhost`, user verification required, as the pool doctor
+ * recommends) for the `webAuthnOrigins` pages.
  * A busy port rejects with a ListenError naming EMULATOR_PORT.
  */
 export async function startLocalCognito(options: LocalCognitoOptions = {}): Promise<LocalCognito> {
@@ -49,10 +68,13 @@ export async function startLocalCognito(options: LocalCognitoOptions = {}): Prom
   } catch (error) {
     throw asListenError(error, 'EMULATOR_PORT', port, host);
   }
-  const pool = await emulator.createPasswordlessPool();
+  const pool = await emulator.createPasswordlessPool({
+    webAuthn: { relyingPartyId: LOCAL_PASSKEY_RP_ID, userVerification: 'required' },
+  });
+  const webAuthnOrigins = options.webAuthnOrigins ?? localWebAuthnOrigins(LOCAL_PORTS.demo);
   return {
     emulator,
-    profile: { ...localProfile(pool), allowedOrigins: options.allowedOrigins ?? [] },
+    profile: { ...localProfile(pool, webAuthnOrigins), allowedOrigins: options.allowedOrigins ?? [] },
     hmacSecret: randomBytes(32).toString('base64url'),
     close: () => emulator.close(),
   };
@@ -74,7 +96,7 @@ interface DemoModule {
 
 /**
  * The demo page, served by its own package (apps/demo-web) when the workspace has it and it is built:
- * null otherwise, so the banner can say how to build it. The gateway does not depend on the demo (the
+ * null otherwise, so the banner can say how to build it. On loopback its URL names `localhost`. The gateway does not depend on the demo (the
  * demo's tests depend on the gateway); the workspace root does, which is what makes the package
  * resolvable from here. A variable specifier keeps the compiler from following it.
  */
@@ -95,11 +117,22 @@ export async function startLocalDemo(
   }
   const port = options.port ?? LOCAL_PORTS.demo;
   const host = options.host ?? '127.0.0.1';
+  let server: DemoServer | null;
   try {
-    return await demo.serveDemo({ graphqlUrl, mailboxUrl: `${local.emulator.url}/_dev/mailbox`, port, host });
+    server = await demo.serveDemo({
+      graphqlUrl,
+      mailboxUrl: `${local.emulator.url}/_dev/mailbox`,
+      port,
+      host,
+    });
   } catch (error) {
     throw asListenError(error, 'DEMO_PORT', port, host);
   }
+  if (!server || host !== '127.0.0.1') return server;
+  // Named `localhost`, the passkeys' relying party: the same loopback page, with passkeys working.
+  const url = new URL(server.url);
+  url.hostname = LOCAL_PASSKEY_RP_ID;
+  return { url: url.href, close: () => server.close() };
 }
 
 /**
@@ -136,6 +169,11 @@ export function localBanner(
     ...(metricsUrl === undefined ? [] : [row('Metrics:', metricsUrl, 'METRICS_PORT   Prometheus')]),
     `  User pool:    ${local.profile.userPoolId}   app client: ${local.profile.clientId}   endpoint: ${local.emulator.url}`,
     '  Origins:      any http://localhost:<port> or http://127.0.0.1:<port>',
+    `  Passkeys:     ${
+      local.profile.webAuthnOrigins.length > 0
+        ? `${local.profile.webAuthnOrigins.join(', ')} (relying party ${LOCAL_PASSKEY_RP_ID})`
+        : 'off (no page with a fixed port)'
+    }`,
     '',
     '  Ctrl-C stops it.',
   ];

@@ -22,6 +22,7 @@ async function main(): Promise<void> {
   const localMode = config.mode === 'local' ? await import('./local.js') : undefined;
   const local = await localMode?.startLocalCognito({
     allowedOrigins: env.OTPGATE_ALLOWED_ORIGINS?.split(',').map((entry) => entry.trim()) ?? [],
+    webAuthnOrigins: localMode.localWebAuthnOrigins(env.DEMO_PORT ?? localMode.LOCAL_PORTS.demo),
     ...(env.EMULATOR_PORT !== undefined && { port: env.EMULATOR_PORT }),
   });
   const profiles = local ? { default: local.profile } : config.profiles;

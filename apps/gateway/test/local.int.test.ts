@@ -1,16 +1,17 @@
+import { GetUserPoolMfaConfigCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { createCognitoClient, createMemoryStore } from '@otpgate/cognito-otp';
 import { expect, it } from 'vitest';
-import { localBanner, startLocalCognito } from '../src/local.js';
+import { type LocalCognito, localBanner, localWebAuthnOrigins, startLocalCognito } from '../src/local.js';
 import { createGateway } from '../src/server.js';
 
-it('local mode: embedded emulator, loopback origins, introspection on, a banner naming GraphQL and the mailbox', async () => {
-  const local = await startLocalCognito({ port: 0 });
+/** Local mode's profile and emulator behind a gateway on free ports, as main.ts wires them. */
+async function startLocalGateway(local: LocalCognito) {
   const cognitoClient = createCognitoClient({
     region: local.profile.region,
     endpoint: local.emulator.url,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
-  await using gateway = await createGateway({
+  const gateway = await createGateway({
     profiles: { default: local.profile },
     store: createMemoryStore(),
     cognitoClientFor: () => cognitoClient,
@@ -27,6 +28,13 @@ it('local mode: embedded emulator, loopback origins, introspection on, a banner 
       await local.close();
     },
   });
+  return { gateway, cognitoClient, [Symbol.asyncDispose]: () => gateway.close() };
+}
+
+it('local mode: embedded emulator, loopback origins, introspection on, a banner naming GraphQL and the mailbox', async () => {
+  const local = await startLocalCognito({ port: 0 });
+  await using started = await startLocalGateway(local);
+  const { gateway } = started;
 
   const banner = localBanner(`${gateway.url}/graphql`, local, true, undefined, gateway.metricsUrl);
   expect(banner).toContain(`${gateway.url}/graphql`);
@@ -45,4 +53,41 @@ it('local mode: embedded emulator, loopback origins, introspection on, a banner 
   expect(response.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
   expect(await response.json()).toEqual({ data: { __schema: { mutationType: { name: 'Mutation' } } } });
   expect(local.hmacSecret.length).toBeGreaterThanOrEqual(32);
+});
+
+it('local mode: passkeys for the demo page on localhost and Vite dev, not for 127.0.0.1', async () => {
+  expect(localWebAuthnOrigins(4001)).toEqual(['http://localhost:4001', 'http://localhost:5173']);
+  expect(localWebAuthnOrigins(0)).toEqual(['http://localhost:5173']);
+  const local = await startLocalCognito({ port: 0, webAuthnOrigins: localWebAuthnOrigins(4001) });
+  await using started = await startLocalGateway(local);
+  const { gateway, cognitoClient } = started;
+  const startPasskey = async (origin: string) => {
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin },
+      body: JSON.stringify({
+        query:
+          'mutation { startSignIn(input: { email: "yuki@example.com", method: PASSKEY }) { nextStep challenge { credentialRequestOptions } } }',
+      }),
+    });
+    return (await response.json()) as {
+      data?: { startSignIn: { nextStep: string; challenge: { credentialRequestOptions: { rpId: string } } } };
+      errors?: Array<{ extensions: { code: string } }>;
+    };
+  };
+  const answer = await startPasskey('http://localhost:4001');
+  expect(answer.data?.startSignIn.nextStep).toBe('CONFIRM_SIGN_IN_WITH_PASSKEY');
+  expect(answer.data?.startSignIn.challenge.credentialRequestOptions.rpId).toBe('localhost');
+  // The real challenge's options come from the pool: its relying party is set, verification required.
+  const mfa = await cognitoClient.send(
+    new GetUserPoolMfaConfigCommand({ UserPoolId: local.profile.userPoolId }),
+  );
+  expect(mfa.WebAuthnConfiguration).toMatchObject({
+    RelyingPartyId: 'localhost',
+    UserVerification: 'required',
+  });
+  expect((await startPasskey('http://127.0.0.1:4001')).errors?.[0]?.extensions.code).toBe('FORBIDDEN');
+  expect(localBanner(`${gateway.url}/graphql`, local, true)).toMatch(
+    /Passkeys: +http:\/\/localhost:4001, http:\/\/localhost:5173 \(relying party localhost\)/,
+  );
 });

@@ -95,7 +95,10 @@ describe('pnpm start, then Ctrl-C', () => {
     );
     children.push(gateway);
     const [, graphql] = await waitFor(gateway, /GraphQL:\s+(http:\/\/127\.0\.0\.1:\d+)\/graphql\s+PORT\n/);
-    await waitFor(gateway, /Demo page:\s+http:\/\/127\.0\.0\.1:\d+\/\s+DEMO_PORT/);
+    // Named localhost (the passkeys' relying party), served on loopback all the same.
+    const [, demoPage] = await waitFor(gateway, /Demo page:\s+(http:\/\/localhost:\d+\/)\s+DEMO_PORT/);
+    // DEMO_PORT=0: the page's port is known only once it listens, too late for the profile's origins.
+    await waitFor(gateway, /Passkeys:\s+http:\/\/localhost:5173 \(relying party localhost\)/);
     const [, mailbox] = await waitFor(
       gateway,
       /Dev mailbox:\s+(http:\/\/127\.0\.0\.1:\d+\/_dev\/mailbox)\s+EMULATOR_PORT/,
@@ -103,6 +106,7 @@ describe('pnpm start, then Ctrl-C', () => {
     await waitFor(gateway, /"msg":"gateway listening"/);
     expect((await fetch(`${graphql}/healthz`)).status).toBe(200);
     expect((await fetch(mailbox as string)).status).toBe(200);
+    expect((await fetch(demoPage as string)).status).toBe(200);
 
     process.kill(-(gateway.child.pid as number), 'SIGINT');
     expect(await gateway.exited).toBe(0);
