@@ -8,7 +8,10 @@ import {
   type DriverCommand,
   type DriverReply,
   type PhaseResult,
+  peerCode,
+  peerEmail,
   type RateResult,
+  signUpEmail,
   type TimedMutation,
   userEmail,
 } from './lib/protocol.js';
@@ -29,6 +32,7 @@ interface GraphQLBody {
 
 /** Enough sockets for any concurrency we use; the pools never open more than they run at once. */
 const gatewayAgent = keepAliveAgent(256);
+const peerAgent = keepAliveAgent(256);
 const emulatorAgent = keepAliveAgent(64);
 
 const now = () => performance.timeOrigin + performance.now();
@@ -207,6 +211,66 @@ async function run(command: DriverCommand): Promise<unknown> {
         try {
           const handle = await startSignIn(command.gateway, email);
           await verifyOtp(command.gateway, handle, await latestCode(command.emulator, email, 'SIGN_IN'));
+          t.record();
+        } catch (error) {
+          t.record(error);
+        }
+      });
+      return finish(t);
+    }
+
+    case 'signUpFlows': {
+      const t = tally();
+      await runPool(command.count, command.concurrency, async (i) => {
+        const email = signUpEmail(command.from + i);
+        try {
+          const started = await graphql(command.gateway, DOCUMENTS.signUp, { input: { email } });
+          const handle = started.body.data?.signUp?.challenge?.handle;
+          if (typeof handle !== 'string') throw new Error(`signUp: ${describe(started)}`);
+          const code = await latestCode(command.emulator, email, 'SIGN_UP');
+          const done = await graphql(command.gateway, DOCUMENTS.confirmSignUp, { input: { handle, code } });
+          if (done.body.data?.confirmSignUp?.nextStep !== 'DONE')
+            throw new Error(`confirmSignUp: ${describe(done)}`);
+          t.record();
+        } catch (error) {
+          t.record(error);
+        }
+      });
+      return finish(t);
+    }
+
+    case 'peerFlows': {
+      const t = tally();
+      // The gateway sees every bench request from one address; so does the peer (its rate limiter
+      // reads the client IP from x-forwarded-for).
+      const headers = { 'x-forwarded-for': '127.0.0.1' };
+      await runPool(command.count, command.concurrency, async (i) => {
+        const email = peerEmail(command.from + i);
+        try {
+          const sent = await requestJson<{ success?: boolean }>(
+            peerAgent,
+            'POST',
+            `${command.peer}/api/auth/email-otp/send-verification-otp`,
+            { email, type: 'sign-in' },
+            headers,
+          );
+          if (sent.status !== 200 || sent.body.success !== true) {
+            throw new Error(
+              `send-verification-otp: HTTP ${sent.status} ${JSON.stringify(sent.body).slice(0, 200)}`,
+            );
+          }
+          const signedIn = await requestJson<{ token?: string }>(
+            peerAgent,
+            'POST',
+            `${command.peer}/api/auth/sign-in/email-otp`,
+            { email, otp: peerCode(command.from + i) },
+            headers,
+          );
+          if (signedIn.status !== 200 || typeof signedIn.body.token !== 'string') {
+            throw new Error(
+              `sign-in/email-otp: HTTP ${signedIn.status} ${JSON.stringify(signedIn.body).slice(0, 200)}`,
+            );
+          }
           t.record();
         } catch (error) {
           t.record(error);

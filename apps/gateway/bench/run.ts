@@ -1,9 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, release, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ManagedProcess, startProcess, startRedis } from '@otpgate/testing';
+import {
+  type ManagedProcess,
+  type RedisClusterNode,
+  redisCommand,
+  startProcess,
+  startRedis,
+  startRedisCluster,
+} from '@otpgate/testing';
 import { Redis } from 'ioredis';
 import { cpuSeconds, cpuTimes } from './lib/cpu.js';
 import { available as canForceGc, connectInspector, type Inspector, inspectorUrl } from './lib/inspector.js';
@@ -12,16 +19,24 @@ import {
   DOCUMENTS,
   type DriverCommand,
   type DriverReply,
-  type GraphQLRequest,
   type PhaseResult,
   type RateResult,
+  SDK_VARIANTS,
   type SdkFloorCommand,
+  type SdkVariant,
   type TimedMutation,
   userEmail,
 } from './lib/protocol.js';
-import { callsBetween, commandCalls, startDelayProxy, usedMemory } from './lib/redis.js';
+import {
+  callsBetween,
+  commandCalls,
+  type DelayProxy,
+  redisCpuSeconds,
+  startDelayProxy,
+  usedMemory,
+} from './lib/redis.js';
 import { renderReport, updateBenchmarksFile } from './lib/report.js';
-import type { BenchResults, MutationCost, MutationName } from './lib/results.js';
+import type { BenchResults, MutationCost, MutationName, PhaseCost } from './lib/results.js';
 import { latencySummary, linearRegression } from './lib/stats.js';
 
 /**
@@ -32,13 +47,17 @@ import { latencySummary, linearRegression } from './lib/stats.js';
  * server, and the load driver; this orchestrator only starts them, reads their counters around each
  * phase and writes the report. See BENCHMARKS.md for what each number means.
  *
- * Environment (all optional): BENCH_FLOWS (soak length, default 20000), BENCH_CPU_FLOWS (2000),
- * BENCH_WARMUP_FLOWS (2000), BENCH_BASELINE_REQUESTS (20000), BENCH_CPU_ROUNDS (4), BENCH_CONCURRENCY (8), BENCH_RATE
- * (flows/s of the latency phase, 25: 50 mutations/s), BENCH_RATE_FLOWS (1000), BENCH_PENDING (2000),
- * BENCH_SEQUENTIAL_FLOWS (10), BENCH_WRITE=0 (do not update BENCHMARKS.md), BENCH_JSON=<path> (save
- * the raw results), BENCH_CPU_PROF=<dir> (CPU profile of the main gateway, for `node --cpu-prof` hunting),
- * BENCH_ONLY=cpu (the CPU phases alone, for quick before/after comparisons), BENCH_GATEWAY_DIR=<dir>
- * (measure another build of the gateway, e.g. the code before a change).
+ * Environment (all optional): BENCH_QUICK=1 (small counts everywhere: a run of a minute or two while
+ * developing; its numbers are noisy), BENCH_FLOWS (soak length, default 10000), BENCH_CPU_FLOWS (1500),
+ * BENCH_WARMUP_FLOWS (1500), BENCH_BASELINE_REQUESTS (15000), BENCH_CPU_ROUNDS (3), BENCH_CONCURRENCY (8),
+ * BENCH_FLOW_PHASE (whole flows per round and concurrency, gateway and peer: 300), BENCH_SIGNUP_PHASE
+ * (sign-ups per round and concurrency: 150), BENCH_SDK_CALLS (calls per SDK client variant per round:
+ * 200), BENCH_RATE (flows/s of the latency phase, 25: 50 mutations/s), BENCH_RATE_FLOWS (500),
+ * BENCH_PENDING (2000), BENCH_SEQUENTIAL_FLOWS (10), BENCH_WRITE=0 (do not update BENCHMARKS.md),
+ * BENCH_JSON=<path> (save the raw results), BENCH_CPU_PROF=<dir> (CPU profiles of the main gateway and
+ * the SDK floor, for hunting hot spots), BENCH_ONLY=cpu (the CPU phases alone, for quick before/after
+ * comparisons), BENCH_GATEWAY_DIR=<dir> (measure another build of the gateway, e.g. the code before a
+ * change).
  */
 
 const GATEWAY_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -54,22 +73,31 @@ function setting(name: string, fallback: number): number {
   return value;
 }
 
+const QUICK = process.env.BENCH_QUICK === '1';
 const settings = {
-  flows: setting('BENCH_FLOWS', 20_000),
-  cpuFlows: setting('BENCH_CPU_FLOWS', 2_000),
-  warmupFlows: setting('BENCH_WARMUP_FLOWS', 2_000),
-  baselineRequests: setting('BENCH_BASELINE_REQUESTS', 20_000),
+  flows: setting('BENCH_FLOWS', QUICK ? 1_000 : 10_000),
+  cpuFlows: setting('BENCH_CPU_FLOWS', QUICK ? 300 : 1_500),
+  warmupFlows: setting('BENCH_WARMUP_FLOWS', QUICK ? 300 : 1_500),
+  baselineRequests: setting('BENCH_BASELINE_REQUESTS', QUICK ? 3_000 : 15_000),
   concurrency: setting('BENCH_CONCURRENCY', 8),
-  cpuRounds: setting('BENCH_CPU_ROUNDS', 4),
+  cpuRounds: setting('BENCH_CPU_ROUNDS', QUICK ? 2 : 3),
+  /** Whole flows per round at each of `flowConcurrencies`, on the gateway and on the peer. */
+  flowPhase: setting('BENCH_FLOW_PHASE', QUICK ? 100 : 300),
+  /** Whole sign-ups (signUp + confirmSignUp) per round at each of `flowConcurrencies`. */
+  signUpPhase: setting('BENCH_SIGNUP_PHASE', QUICK ? 40 : 150),
+  /** Calls per SDK client variant per round. */
+  sdkCalls: setting('BENCH_SDK_CALLS', QUICK ? 60 : 200),
   flowsPerSecond: setting('BENCH_RATE', 25),
-  rateFlows: setting('BENCH_RATE_FLOWS', 1_000),
-  pendingHandles: setting('BENCH_PENDING', 2_000),
-  sequentialFlows: setting('BENCH_SEQUENTIAL_FLOWS', 10),
-  /** Reply delay of the round-trip proxy, ms. */
+  rateFlows: setting('BENCH_RATE_FLOWS', QUICK ? 100 : 500),
+  pendingHandles: setting('BENCH_PENDING', QUICK ? 300 : 2_000),
+  sequentialFlows: setting('BENCH_SEQUENTIAL_FLOWS', QUICK ? 4 : 10),
+  /** Reply delay of the round-trip proxies, ms. */
   proxyDelayMs: 20,
   /** Heap samples over the soak (the report shows every other one). */
-  soakSamples: 20,
+  soakSamples: QUICK ? 6 : 20,
 };
+/** Concurrent flows of the whole-flow phases (gateway and peer alike). */
+const FLOW_CONCURRENCIES = [8, 16] as const;
 const WRITE = process.env.BENCH_WRITE !== '0';
 /**
  * A folder: the CPU phases of the main gateway are profiled (V8's sampling profiler through the
@@ -155,7 +183,12 @@ async function main(): Promise<void> {
     const profilesPath = join(dir, 'profiles.json');
     writeFileSync(profilesPath, profilesFile(pool));
 
-    const startGateway = async (name: string, redisUrl: string, nodeArgs: string[] = []) => {
+    /** A gateway on standalone Redis (`redis://…`) or on a Cluster (`{ clusterNodes: 'host:port,…' }`). */
+    const startGateway = async (
+      name: string,
+      store: string | { clusterNodes: string },
+      nodeArgs: string[] = [],
+    ) => {
       const logFile = join(dir, `${name}.log`);
       const child = await startProcess({
         name,
@@ -170,7 +203,7 @@ async function main(): Promise<void> {
           LOG_LEVEL: 'info',
           OTPGATE_CONFIG: profilesPath,
           COGNITO_ENDPOINT: pool.endpoint,
-          REDIS_URL: redisUrl,
+          ...(typeof store === 'string' ? { REDIS_URL: store } : { REDIS_CLUSTER_NODES: store.clusterNodes }),
           OTPGATE_HMAC_SECRET: HMAC_SECRET,
           // The engine's Cognito calls are unsigned; dummy keys keep the SDK off the credential chain.
           AWS_ACCESS_KEY_ID: 'bench',
@@ -198,9 +231,13 @@ async function main(): Promise<void> {
       pending: CPU_ONLY ? 0 : settings.pendingHandles,
       warmup: settings.warmupFlows + 50 * settings.cpuRounds,
       cpu: settings.cpuFlows,
-      floor: Math.ceil(settings.cpuFlows * 1.5) + 300 * settings.cpuRounds + 1_500 + 100,
+      floor:
+        SDK_VARIANTS.length * (300 + settings.cpuRounds * (50 + settings.sdkCalls)) +
+        settings.cpuRounds * 100,
+      wholeFlows: settings.cpuRounds * FLOW_CONCURRENCIES.length * (settings.flowPhase + 20),
       rate: CPU_ONLY ? 0 : 2 * (settings.rateFlows + 20),
       sequential: CPU_ONLY ? 0 : settings.sequentialFlows + 20,
+      clusterSequential: CPU_ONLY ? 0 : settings.sequentialFlows + 20,
       soak: CPU_ONLY ? 0 : settings.flows + 100,
     };
     const totalUsers = Object.values(plan).reduce((a, b) => a + b, 0);
@@ -245,6 +282,53 @@ async function main(): Promise<void> {
         }),
       );
 
+    /**
+     * Flows one at a time through a gateway on `store` (behind delaying proxies), MONITOR on every
+     * Redis in `monitorUrls`; round trips per mutation from the merged timeline (`proxyPorts`: the
+     * proxies' own connections, i.e. the gateway's commands).
+     */
+    const sequentialRoundTrips = async (
+      name: string,
+      store: string | { clusterNodes: string },
+      monitorUrls: string[],
+      proxyPorts: { has(port: number): boolean },
+    ) => {
+      const slowGateway = await startGateway(name, store);
+      // Enough flows that every script is loaded and the code is compiled: a JIT pause between two
+      // commands of one round trip would otherwise look like two round trips.
+      await flows(slowGateway, 20, 1);
+      const seen: MonitorLine[] = [];
+      const monitors: Redis[] = [];
+      for (const url of monitorUrls) {
+        const client = new Redis(url, { lazyConnect: true });
+        await client.connect();
+        const monitor = await client.monitor();
+        monitor.on('monitor', (time: string, args: string[], source: string) => {
+          seen.push({ t: Number(time) * 1000, name: String(args[0]).toLowerCase(), source });
+        });
+        monitors.push(client, monitor);
+      }
+      const timeline = await driver.call<TimedMutation[]>({
+        cmd: 'sequential',
+        ...targets(slowGateway),
+        from: users(settings.sequentialFlows),
+        count: settings.sequentialFlows,
+        idleMs: 200,
+      });
+      await sleep(100);
+      for (const client of monitors) client.disconnect();
+      await slowGateway.child.stop();
+      // MONITOR lines of several servers (one clock: the same machine), in time order. The Cluster
+      // client's periodic slot refresh is not part of a mutation.
+      seen.sort((a, b) => a.t - b.t);
+      return analyseRounds(
+        seen.filter((line) => line.name !== 'cluster'),
+        timeline,
+        proxyPorts,
+        settings.proxyDelayMs,
+      );
+    };
+
     // Scripts loaded, connections open, JIT past its first tier: then Redis memory per pending handle.
     await flows(gateway, plan.smoke, 4);
     await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
@@ -264,19 +348,26 @@ async function main(): Promise<void> {
     });
     await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
 
-    // CPU per mutation: the baseline, the gateway's layer alone (stub engine) and the gateway, measured
-    // in alternating rounds so that a machine that speeds up or slows down during the run (a shared
-    // VM does) affects all three alike.
-    const baseline = await startProcess({
-      name: 'baseline',
-      command: process.execPath,
-      args: ['--import', 'tsx', join(GATEWAY_DIR, 'bench/baseline-server.ts')],
-      cwd: GATEWAY_DIR,
-      env: { NODE_ENV: 'production' },
-      ready: jsonLine<{ url: string }>,
-    });
-    children.push(baseline);
-    const baselineUrl = baseline.ready.url;
+    // CPU: the two baselines (node:http, bare Apollo), the gateway's layer alone (stub engine), the
+    // SDK floor (each client variant), the gateway (per mutation, and whole flows at 8 and 16
+    // concurrent flows, sign-ins and sign-ups) and the peer (whole flows at 8 and 16), measured in
+    // alternating rounds so that a machine that speeds up or slows down during the run (a shared VM
+    // does) affects all of them alike.
+    const startServer = async (name: string, script: string, extraEnv: Record<string, string> = {}) => {
+      const child = await startProcess({
+        name,
+        command: process.execPath,
+        args: ['--import', 'tsx', join(GATEWAY_DIR, script)],
+        cwd: dirname(join(GATEWAY_DIR, script)),
+        env: { NODE_ENV: 'production', ...extraEnv },
+        output: { file: join(dir, `${name}.log`) },
+        ready: jsonLine<{ url: string }>,
+      });
+      children.push(child);
+      return { child, url: child.ready.url };
+    };
+    const httpBaseline = await startServer('http-baseline', 'bench/http-baseline.ts');
+    const baseline = await startServer('baseline', 'bench/baseline-server.ts');
     const layer = await startProcess({
       name: 'layer',
       command: process.execPath,
@@ -289,34 +380,43 @@ async function main(): Promise<void> {
     children.push(layer);
     const layerUrl = layer.ready.url;
 
+    // The peer, with a redis-server of its own (so its Redis CPU is its own).
+    const peerRedis = await startRedis();
+    cleanups.push(async () => {
+      await peerRedis[Symbol.asyncDispose]();
+    });
+    const peerAdmin = new Redis(peerRedis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await peerAdmin.connect();
+    cleanups.push(() => peerAdmin.disconnect());
+    const peer = await startServer('peer', 'bench/peer/server.ts', { PEER_REDIS_URL: peerRedis.url });
+    let nextPeerUser = 0;
+    let nextSignUp = 0;
+
     // The SDK floor: the engine's Cognito client making the same calls, alone in its process.
-    const floor = await startForked<SdkFloorCommand>('bench/sdk-floor.ts');
+    const floor = await startForked<SdkFloorCommand>(
+      'bench/sdk-floor.ts',
+      CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROFILE_DIR}`] : [],
+    );
     cleanups.push(() => floor.close());
     const floorTarget = { emulator: pool.endpoint, region: pool.region, clientId: pool.clientId };
-    const floorCalls = async (count: number, measure: boolean, cacheMiddleware = true) => {
+    const floorCalls = async (count: number, variant: SdkVariant) => {
       await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
       const from = users(count);
       const run = async (command: SdkFloorCommand) => {
-        const { result, seconds } = await cpuDuring(floor, () => floor.call<PhaseResult>(command));
+        const result = await floor.call<PhaseResult & { cpuUs: number }>(command);
         expectAll(`SDK floor ${command.cmd}`, { ...result, wallMs: 0 });
-        return (seconds / count) * 1e6;
+        return result.cpuUs / count;
       };
       const concurrency = settings.concurrency;
-      const initiateUs = await run({
-        ...floorTarget,
-        cmd: 'initiate',
-        from,
-        count,
-        concurrency,
-        cacheMiddleware,
-      });
+      const initiateUs = await run({ ...floorTarget, cmd: 'initiate', from, count, concurrency, variant });
       await run({ ...floorTarget, cmd: 'codes' });
-      const respondUs = await run({ ...floorTarget, cmd: 'respond', concurrency, cacheMiddleware });
+      const respondUs = await run({ ...floorTarget, cmd: 'respond', concurrency, variant });
       await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
-      return measure ? { initiateUs, respondUs } : undefined;
+      return { initiateUs, respondUs };
     };
 
     const requestBodies = {
+      trivial: { value: 'hello' },
       echo: { query: DOCUMENTS.echo, variables: { input: { value: 'hello' } } },
       startSignIn: { query: DOCUMENTS.startSignIn, variables: { input: { email: userEmail(0) } } },
       verifyOtp: {
@@ -335,11 +435,11 @@ async function main(): Promise<void> {
         system: after.system - before.system,
       };
     };
-    const hammer = async (child: Child, url: string, body: GraphQLRequest, requests: number) => {
+    const hammer = async (child: Child, url: string, body: object, requests: number) => {
       const { result, seconds, system } = await cpuDuring(child, () =>
         driver.call<BaselineResult>({
           cmd: 'autocannon',
-          url: `${url}/graphql`,
+          url,
           body,
           requests,
           connections: settings.concurrency,
@@ -350,17 +450,48 @@ async function main(): Promise<void> {
       }
       return { result, seconds, system };
     };
+    /** A server's CPU and its Redis's CPU (and commands) around one phase of `count` operations. */
+    const withRedis = async (
+      child: { pid: number },
+      redisAdmin: Redis,
+      count: number,
+      run: () => Promise<PhaseResult>,
+    ) => {
+      const calls0 = await commandCalls(redisAdmin);
+      const redisCpu0 = await redisCpuSeconds(redisAdmin);
+      const { result, seconds, system } = await cpuDuring(child, run);
+      const redisSeconds = (await redisCpuSeconds(redisAdmin)) - redisCpu0;
+      const calls = callsBetween(calls0, await commandCalls(redisAdmin));
+      expectAll('phase', result);
+      return { seconds, system, redisSeconds, calls, count, wallSeconds: result.wallMs / 1000 };
+    };
+    const peerFlows = async (count: number, concurrency: number) => {
+      // The peer's user table emptied first (outside the measure), so its scans stay short.
+      await fetch(`${peer.url}/_bench/reset`, { method: 'POST' }).then((r) => r.body?.cancel());
+      const from = nextPeerUser;
+      nextPeerUser += count;
+      return () => driver.call<PhaseResult>({ cmd: 'peerFlows', peer: peer.url, from, count, concurrency });
+    };
+    const signUps = (count: number, concurrency: number) => {
+      const from = nextSignUp;
+      nextSignUp += count;
+      return () =>
+        driver.call<PhaseResult>({ cmd: 'signUpFlows', ...targets(gateway), from, count, concurrency });
+    };
 
-    log('warm-up: baseline, layer, gateway');
-    await hammer(baseline, baselineUrl, requestBodies.echo, 3_000);
-    await hammer(layer, layerUrl, requestBodies.startSignIn, 3_000);
-    await hammer(layer, layerUrl, requestBodies.verifyOtp, 3_000);
+    log('warm-up: baselines, layer, SDK floor, gateway, peer');
+    await hammer(httpBaseline.child, httpBaseline.url, requestBodies.trivial, 3_000);
+    await hammer(baseline.child, `${baseline.url}/graphql`, requestBodies.echo, 3_000);
+    await hammer(layer, `${layerUrl}/graphql`, requestBodies.startSignIn, 3_000);
+    await hammer(layer, `${layerUrl}/graphql`, requestBodies.verifyOtp, 3_000);
     await flows(gateway, settings.warmupFlows);
     await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
-    // The SDK floor's process is new: enough unmeasured calls that its code is compiled, as the
-    // gateway's is after its warm-up flows.
-    await floorCalls(1_000, false);
-    await floorCalls(500, false, false);
+    expectAll('warm-up sign-ups', await signUps(Math.ceil(settings.warmupFlows / 4), settings.concurrency)());
+    await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
+    expectAll('warm-up peer', await (await peerFlows(settings.warmupFlows, settings.concurrency))());
+    // The SDK floor's process is new: enough unmeasured calls per client that its code is compiled,
+    // as the gateway's is after its warm-up flows.
+    for (const variant of SDK_VARIANTS) await floorCalls(300, variant);
     await sleep(1_000);
     const idleCpu0 = cpuSeconds(gateway.child.pid);
     await sleep(3_000);
@@ -373,74 +504,95 @@ async function main(): Promise<void> {
       flows: Math.ceil(plan.cpu / rounds),
     };
     log(
-      `CPU: ${rounds} rounds of ${perRound.baseline} echo, ${perRound.layer} + ${perRound.layer} layer, ${perRound.flows} + ${perRound.flows} gateway mutations`,
+      `CPU: ${rounds} rounds of ${perRound.baseline} trivial + ${perRound.baseline} echo, ${perRound.layer} + ${perRound.layer} layer, ` +
+        `${settings.sdkCalls} × ${SDK_VARIANTS.length} SDK, ${perRound.flows} + ${perRound.flows} gateway mutations, ` +
+        `${settings.flowPhase} whole flows × ${FLOW_CONCURRENCIES.join('/')} (gateway, peer), ${settings.signUpPhase} sign-ups × ${FLOW_CONCURRENCIES.join('/')}`,
     );
     const pooled = {
+      httpBaseline: { seconds: 0, system: 0, count: 0, rps: 0 },
       baseline: { seconds: 0, system: 0, count: 0, rps: 0, p50: 0, p99: 0 },
       layerStart: { seconds: 0, count: 0 },
       layerVerify: { seconds: 0, count: 0 },
-      sdkInitiate: { seconds: 0, count: 0 },
-      sdkRespond: { seconds: 0, count: 0 },
-      uncachedInitiate: { seconds: 0, count: 0 },
-      uncachedRespond: { seconds: 0, count: 0 },
-      startSignIn: { seconds: 0, system: 0, count: 0, wall: 0, calls: new Map<string, number>() },
-      verifyOtp: { seconds: 0, system: 0, count: 0, wall: 0, calls: new Map<string, number>() },
+      startSignIn: newPool(),
+      verifyOtp: newPool(),
+    };
+    const sdkPooled = new Map<SdkVariant, { initiate: number; respond: number; count: number }>(
+      SDK_VARIANTS.map((v) => [v, { initiate: 0, respond: 0, count: 0 }]),
+    );
+    const flowPools = new Map<string, PhasePool>();
+    const flowPool = (key: string) => {
+      let entry = flowPools.get(key);
+      if (entry === undefined) {
+        entry = newPool();
+        flowPools.set(key, entry);
+      }
+      return entry;
     };
     const roundResults: BenchResults['rounds'] = [];
     const gatewayPhase = async (label: MutationName, count: number, run: () => Promise<PhaseResult>) => {
       await profiler?.startProfiling();
-      const calls0 = await commandCalls(admin);
-      const { result, seconds, system } = await cpuDuring(gateway.child, run);
-      const calls = callsBetween(calls0, await commandCalls(admin));
+      const phase = await withRedis(gateway.child, admin, count, run);
       if (profiler && CPU_PROFILE_DIR) {
         const file = join(CPU_PROFILE_DIR, `gateway-${label}-${roundResults.length + 1}.cpuprofile`);
         writeFileSync(file, JSON.stringify(await profiler.stopProfiling()));
         log(`CPU profile: ${file}`);
       }
-      expectAll(`gateway ${label}`, result);
-      const total = pooled[label];
-      total.seconds += seconds;
-      total.system += system;
-      total.count += count;
-      total.wall += result.wallMs / 1000;
-      for (const [name, n] of calls) total.calls.set(name, (total.calls.get(name) ?? 0) + n);
-      return (seconds / count) * 1e6;
+      addTo(pooled[label], phase);
+      return (phase.seconds / count) * 1e6;
     };
     for (let round = 0; round < rounds; round++) {
       // Each process idled while the others were measured, and V8 drops code it has not run lately:
       // a short unmeasured burst first, for each, so that no one pays for recompiling in its round.
-      await hammer(baseline, baselineUrl, requestBodies.echo, 1_000);
-      const echo = await hammer(baseline, baselineUrl, requestBodies.echo, perRound.baseline);
+      await hammer(httpBaseline.child, httpBaseline.url, requestBodies.trivial, 1_000);
+      const trivial = await hammer(
+        httpBaseline.child,
+        httpBaseline.url,
+        requestBodies.trivial,
+        perRound.baseline,
+      );
+      pooled.httpBaseline.seconds += trivial.seconds;
+      pooled.httpBaseline.system += trivial.system;
+      pooled.httpBaseline.count += trivial.result.requests;
+      pooled.httpBaseline.rps += trivial.result.requestsPerSecond / rounds;
+      await hammer(baseline.child, `${baseline.url}/graphql`, requestBodies.echo, 1_000);
+      const echo = await hammer(
+        baseline.child,
+        `${baseline.url}/graphql`,
+        requestBodies.echo,
+        perRound.baseline,
+      );
       pooled.baseline.seconds += echo.seconds;
       pooled.baseline.system += echo.system;
       pooled.baseline.count += echo.result.requests;
       pooled.baseline.rps += echo.result.requestsPerSecond / rounds;
       pooled.baseline.p50 += echo.result.p50 / rounds;
       pooled.baseline.p99 += echo.result.p99 / rounds;
-      await hammer(layer, layerUrl, requestBodies.startSignIn, 500);
-      await hammer(layer, layerUrl, requestBodies.verifyOtp, 500);
-      const layerStart = await hammer(layer, layerUrl, requestBodies.startSignIn, perRound.layer);
-      const layerVerify = await hammer(layer, layerUrl, requestBodies.verifyOtp, perRound.layer);
+      await hammer(layer, `${layerUrl}/graphql`, requestBodies.startSignIn, 500);
+      await hammer(layer, `${layerUrl}/graphql`, requestBodies.verifyOtp, 500);
+      const layerStart = await hammer(
+        layer,
+        `${layerUrl}/graphql`,
+        requestBodies.startSignIn,
+        perRound.layer,
+      );
+      const layerVerify = await hammer(layer, `${layerUrl}/graphql`, requestBodies.verifyOtp, perRound.layer);
       pooled.layerStart.seconds += layerStart.seconds;
       pooled.layerStart.count += layerStart.result.requests;
       pooled.layerVerify.seconds += layerVerify.seconds;
       pooled.layerVerify.count += layerVerify.result.requests;
-      await floorCalls(200, false);
-      const sdk = await floorCalls(perRound.flows, true);
-      if (sdk === undefined) throw new Error('SDK floor: not measured');
-      pooled.sdkInitiate.seconds += (sdk.initiateUs * perRound.flows) / 1e6;
-      pooled.sdkInitiate.count += perRound.flows;
-      pooled.sdkRespond.seconds += (sdk.respondUs * perRound.flows) / 1e6;
-      pooled.sdkRespond.count += perRound.flows;
-      // Half as many through the client without the middleware cache: the before of that change.
-      const uncachedCount = Math.ceil(perRound.flows / 2);
-      await floorCalls(100, false, false);
-      const uncached = await floorCalls(uncachedCount, true, false);
-      if (uncached === undefined) throw new Error('SDK floor: not measured');
-      pooled.uncachedInitiate.seconds += (uncached.initiateUs * uncachedCount) / 1e6;
-      pooled.uncachedInitiate.count += uncachedCount;
-      pooled.uncachedRespond.seconds += (uncached.respondUs * uncachedCount) / 1e6;
-      pooled.uncachedRespond.count += uncachedCount;
+      // Every SDK client variant in turn (the order rotates per round).
+      const sdkThisRound = new Map<SdkVariant, { initiateUs: number; respondUs: number }>();
+      for (let v = 0; v < SDK_VARIANTS.length; v++) {
+        const variant = SDK_VARIANTS[(v + round) % SDK_VARIANTS.length] as SdkVariant;
+        await floorCalls(50, variant);
+        const sdk = await floorCalls(settings.sdkCalls, variant);
+        sdkThisRound.set(variant, sdk);
+        const total = sdkPooled.get(variant);
+        if (total === undefined) throw new Error(`unknown SDK variant ${variant}`);
+        total.initiate += (sdk.initiateUs * settings.sdkCalls) / 1e6;
+        total.respond += (sdk.respondUs * settings.sdkCalls) / 1e6;
+        total.count += settings.sdkCalls;
+      }
       await flows(gateway, 50);
       await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
       const from = users(perRound.flows);
@@ -458,38 +610,66 @@ async function main(): Promise<void> {
       const verifyUs = await gatewayPhase('verifyOtp', perRound.flows, () =>
         driver.call<PhaseResult>({ cmd: 'verify', gateway: gateway.url, concurrency: settings.concurrency }),
       );
+      // Whole flows at each concurrency: the gateway's sign-ins and sign-ups, then the peer's.
+      const flowUs: Record<string, number> = {};
+      for (const concurrency of FLOW_CONCURRENCIES) {
+        await flows(gateway, 20, concurrency);
+        await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
+        const count = settings.flowPhase;
+        const signIns = await withRedis(gateway.child, admin, count, () =>
+          driver.call<PhaseResult>({
+            cmd: 'flows',
+            ...targets(gateway),
+            from: users(count),
+            count,
+            concurrency,
+          }),
+        );
+        addTo(flowPool(`gateway-${concurrency}`), signIns);
+        await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
+        const ups = await withRedis(
+          gateway.child,
+          admin,
+          settings.signUpPhase,
+          signUps(settings.signUpPhase, concurrency),
+        );
+        addTo(flowPool(`signUp-${concurrency}`), ups);
+        await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
+        await (await peerFlows(20, concurrency))();
+        const peerRun = await peerFlows(count, concurrency);
+        const peerPhase = await withRedis(peer.child, peerAdmin, count, peerRun);
+        addTo(flowPool(`peer-${concurrency}`), peerPhase);
+        flowUs[`gateway${concurrency}`] = (signIns.seconds / count) * 1e6;
+        flowUs[`peer${concurrency}`] = (peerPhase.seconds / count) * 1e6;
+      }
+      const engineSdk = sdkThisRound.get('engine');
       roundResults.push({
+        httpBaselineUs: (trivial.seconds / trivial.result.requests) * 1e6,
         baselineUs: (echo.seconds / echo.result.requests) * 1e6,
         layerStartSignInUs: (layerStart.seconds / layerStart.result.requests) * 1e6,
         layerVerifyOtpUs: (layerVerify.seconds / layerVerify.result.requests) * 1e6,
-        sdkInitiateAuthUs: sdk.initiateUs,
-        sdkRespondUs: sdk.respondUs,
+        sdkInitiateAuthUs: engineSdk?.initiateUs ?? Number.NaN,
+        sdkRespondUs: engineSdk?.respondUs ?? Number.NaN,
         startSignInUs: startUs,
         verifyOtpUs: verifyUs,
+        flowUs,
       });
       log(
         `  round ${round + 1}: ${JSON.stringify(roundResults.at(-1), (_k, v) => (typeof v === 'number' ? Math.round(v) : v))}`,
       );
     }
-    await baseline.stop();
+    const peerSent = ((await (await fetch(`${peer.url}/_bench/sent`)).json()) as { sent: number }).sent;
+    if (peerSent < nextPeerUser) throw new Error(`peer: ${peerSent} codes sent for ${nextPeerUser} flows`);
+    await httpBaseline.child.stop();
+    await baseline.child.stop();
     await layer.stop();
+    await peer.child.stop();
     await floor.close();
     const cost = (label: MutationName): MutationCost => {
       const total = pooled[label];
-      const commands: Record<string, number> = {};
-      let all = 0;
-      for (const [name, n] of [...total.calls].sort((a, b) => b[1] - a[1])) {
-        commands[name] = n / total.count;
-        all += n;
-      }
       return {
-        count: total.count,
-        cpuSeconds: total.seconds,
+        ...poolCost(total),
         cpuUsPerMutation: (total.seconds / total.count) * 1e6,
-        systemShare: total.seconds > 0 ? total.system / total.seconds : 0,
-        commands,
-        commandsPerMutation: all / total.count,
-        wallSeconds: total.wall,
       };
     };
     const startCost = cost('startSignIn');
@@ -503,28 +683,52 @@ async function main(): Promise<void> {
       p50Ms: pooled.baseline.p50,
       p99Ms: pooled.baseline.p99,
     };
+    const httpBaselineCost = {
+      requests: pooled.httpBaseline.count,
+      cpuUsPerRequest: (pooled.httpBaseline.seconds / pooled.httpBaseline.count) * 1e6,
+      systemShare:
+        pooled.httpBaseline.seconds > 0 ? pooled.httpBaseline.system / pooled.httpBaseline.seconds : 0,
+      requestsPerSecond: pooled.httpBaseline.rps,
+    };
     const layerCost = {
       startSignInUs: (pooled.layerStart.seconds / pooled.layerStart.count) * 1e6,
       verifyOtpUs: (pooled.layerVerify.seconds / pooled.layerVerify.count) * 1e6,
     };
+    const variants = Object.fromEntries(
+      [...sdkPooled].map(([variant, t]) => [
+        variant,
+        {
+          initiateAuthUs: (t.initiate / t.count) * 1e6,
+          respondUs: (t.respond / t.count) * 1e6,
+          calls: t.count,
+        },
+      ]),
+    ) as BenchResults['sdkFloor']['variants'];
     const sdkFloor = {
-      initiateAuthUs: (pooled.sdkInitiate.seconds / pooled.sdkInitiate.count) * 1e6,
-      respondUs: (pooled.sdkRespond.seconds / pooled.sdkRespond.count) * 1e6,
-      uncached: {
-        initiateAuthUs: (pooled.uncachedInitiate.seconds / pooled.uncachedInitiate.count) * 1e6,
-        respondUs: (pooled.uncachedRespond.seconds / pooled.uncachedRespond.count) * 1e6,
-      },
+      initiateAuthUs: variants.engine.initiateAuthUs,
+      respondUs: variants.engine.respondUs,
+      variants,
     };
+    const wholeFlows = Object.fromEntries(
+      [...flowPools].map(([key, total]) => [key, poolCost(total)]),
+    ) as BenchResults['wholeFlows'];
 
     if (CPU_ONLY) {
       const base = baselineCost.cpuUsPerRequest;
       const summary = {
         baselineUs: base,
+        httpBaselineUs: httpBaselineCost.cpuUsPerRequest,
         layer: layerCost,
         sdkFloor,
         startSignInUs: startCost.cpuUsPerMutation,
         verifyOtpUs: verifyCost.cpuUsPerMutation,
-        ratio: (startCost.cpuUsPerMutation + verifyCost.cpuUsPerMutation) / 2 / base,
+        aboveFloorUs: [
+          startCost.cpuUsPerMutation - layerCost.startSignInUs - sdkFloor.initiateAuthUs,
+          verifyCost.cpuUsPerMutation - layerCost.verifyOtpUs - sdkFloor.respondUs,
+        ],
+        wholeFlows: Object.fromEntries(
+          Object.entries(wholeFlows).map(([k, v]) => [k, { cpuUs: v.cpuUs, redisCpuUs: v.redisCpuUs }]),
+        ),
         kernel: [startCost.systemShare, verifyCost.systemShare],
         rounds: roundResults,
       };
@@ -555,33 +759,41 @@ async function main(): Promise<void> {
     const gatewayRate = await rate('gateway', settings.rateFlows);
     await gateway.child.stop();
 
-    // Sequential round trips: a gateway whose Redis replies come back 10 ms late, MONITOR on Redis.
-    log('sequential Redis round trips');
+    // Sequential round trips: a gateway whose Redis replies come back 20 ms late through a proxy,
+    // MONITOR on the Redis behind it; then the same on a Redis Cluster, a proxy in front of each node.
+    log('sequential Redis round trips (standalone)');
     const proxy = await startDelayProxy(redis.port, settings.proxyDelayMs);
     cleanups.push(() => proxy.close());
-    const slowGateway = await startGateway('gateway-rt', `redis://127.0.0.1:${proxy.port}`);
-    // Enough flows that every script is loaded and the code is compiled: a JIT pause between two
-    // commands of one round trip would otherwise look like two round trips.
-    await flows(slowGateway, 20, 1);
-    const monitorClient = new Redis(redis.url, { lazyConnect: true });
-    await monitorClient.connect();
-    const seen: MonitorLine[] = [];
-    const monitor = await monitorClient.monitor();
-    monitor.on('monitor', (time: string, args: string[], source: string) => {
-      seen.push({ t: Number(time) * 1000, name: String(args[0]).toLowerCase(), source });
+    const roundTrips = await sequentialRoundTrips(
+      'gateway-rt',
+      `redis://127.0.0.1:${proxy.port}`,
+      [redis.url],
+      proxy.upstreamPorts,
+    );
+    log('sequential Redis round trips (Redis Cluster, 3 masters)');
+    const cluster = await startRedisCluster({ masters: 3 });
+    cleanups.push(async () => {
+      await cluster[Symbol.asyncDispose]();
     });
-    const timeline = await driver.call<TimedMutation[]>({
-      cmd: 'sequential',
-      ...targets(slowGateway),
-      from: users(settings.sequentialFlows),
-      count: settings.sequentialFlows,
-      idleMs: 200,
+    const clusterProxies = await Promise.all(
+      cluster.nodes.map((node) => startDelayProxy(node.port, settings.proxyDelayMs)),
+    );
+    cleanups.push(async () => {
+      for (const p of clusterProxies) await p.close();
     });
-    await sleep(100);
-    monitor.disconnect();
-    monitorClient.disconnect();
-    await slowGateway.child.stop();
-    const roundTrips = analyseRounds(seen, timeline, proxy.upstreamPorts, settings.proxyDelayMs);
+    // Each node announces its proxy's port instead of its own (CONFIG SET cluster-announce-port), so
+    // the gateway's Cluster client, which learns the nodes from CLUSTER SLOTS, talks to every node
+    // through a delaying proxy; the cluster bus keeps the real ports.
+    await announceProxies(cluster.nodes, clusterProxies);
+    const clusterPorts = new Set<number>();
+    for (const p of clusterProxies) for (const port of p.upstreamPorts) clusterPorts.add(port);
+    const clusterRoundTrips = await sequentialRoundTrips(
+      'gateway-cluster-rt',
+      { clusterNodes: clusterProxies.map((p) => `127.0.0.1:${p.port}`).join(',') },
+      cluster.nodes.map((node) => `redis://127.0.0.1:${node.port}`),
+      // A live view: the proxies add the ports of connections opened after this call.
+      { has: (port: number) => clusterProxies.some((p) => p.upstreamPorts.has(port)) },
+    );
 
     // Soak: heap after every flows/20 flows, on a fresh gateway whose inspector lets us force a full GC.
     const forcedGc = canForceGc();
@@ -645,8 +857,11 @@ async function main(): Promise<void> {
       },
       settings: { ...settings },
       baseline: baselineCost,
+      httpBaseline: httpBaselineCost,
       layer: layerCost,
       sdkFloor,
+      wholeFlows,
+      peer: { name: 'Better Auth', version: peerVersion() },
       rounds: roundResults,
       gateway: { idleCpuUsPerSecond, mutations: { startSignIn: startCost, verifyOtp: verifyCost } },
       latency: {
@@ -669,6 +884,7 @@ async function main(): Promise<void> {
       },
       pending,
       roundTrips,
+      clusterRoundTrips,
       soak: {
         flows: settings.flows,
         forcedGc,
@@ -818,7 +1034,7 @@ interface MonitorLine {
 function analyseRounds(
   lines: MonitorLine[],
   timeline: TimedMutation[],
-  proxyPorts: ReadonlySet<number>,
+  proxyPorts: { has(port: number): boolean },
   delayMs: number,
 ): BenchResults['roundTrips'] {
   const perMutation = {} as BenchResults['roundTrips']['perMutation'];
@@ -852,10 +1068,97 @@ function analyseRounds(
   return { delayMs, samples: timeline.length / 2, perMutation };
 }
 
+/**
+ * Makes every node of the cluster announce its proxy's port (the cluster bus keeps the real ports),
+ * then waits until every node's view of the cluster shows only proxy ports.
+ */
+async function announceProxies(nodes: RedisClusterNode[], proxies: DelayProxy[]): Promise<void> {
+  const proxyPorts = new Set(proxies.map((p) => String(p.port)));
+  for (const [i, node] of nodes.entries()) {
+    const proxyPort = proxies[i]?.port;
+    if (proxyPort === undefined) throw new Error('one proxy per node');
+    await redisCommand(node.port, ['CONFIG', 'SET', 'cluster-announce-port', String(proxyPort)]);
+  }
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const views = await Promise.all(nodes.map((node) => redisCommand(node.port, ['CLUSTER', 'NODES'])));
+    const announced = views.every((view) =>
+      view
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .every((line) => proxyPorts.has(/:(\d+)@/.exec(line)?.[1] ?? '')),
+    );
+    if (announced) return;
+    await sleep(100);
+  }
+  throw new Error('the cluster nodes did not announce their proxies within 20 s');
+}
+
+interface PhasePool {
+  seconds: number;
+  system: number;
+  redisSeconds: number;
+  count: number;
+  wall: number;
+  calls: Map<string, number>;
+}
+
+function newPool(): PhasePool {
+  return { seconds: 0, system: 0, redisSeconds: 0, count: 0, wall: 0, calls: new Map() };
+}
+
+function addTo(
+  pool: PhasePool,
+  phase: {
+    seconds: number;
+    system: number;
+    redisSeconds: number;
+    count: number;
+    wallSeconds: number;
+    calls: Map<string, number>;
+  },
+): void {
+  pool.seconds += phase.seconds;
+  pool.system += phase.system;
+  pool.redisSeconds += phase.redisSeconds;
+  pool.count += phase.count;
+  pool.wall += phase.wallSeconds;
+  for (const [name, n] of phase.calls) pool.calls.set(name, (pool.calls.get(name) ?? 0) + n);
+}
+
+/** Per-operation figures of a pool of phases. */
+function poolCost(pool: PhasePool): PhaseCost {
+  const commands: Record<string, number> = {};
+  let all = 0;
+  for (const [name, n] of [...pool.calls].sort((a, b) => b[1] - a[1])) {
+    commands[name] = n / pool.count;
+    all += n;
+  }
+  return {
+    count: pool.count,
+    cpuSeconds: pool.seconds,
+    cpuUs: (pool.seconds / pool.count) * 1e6,
+    systemShare: pool.seconds > 0 ? pool.system / pool.seconds : 0,
+    redisCpuUs: (pool.redisSeconds / pool.count) * 1e6,
+    commands,
+    commandsPerOp: all / pool.count,
+    wallSeconds: pool.wall,
+  };
+}
+
 function countNames(names: string[]): string {
   const counts = new Map<string, number>();
   for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
   return `[${[...counts].map(([name, n]) => (n > 1 ? `${n}×${name}` : name)).join(', ')}]`;
+}
+
+/** The peer's Better Auth version, as installed. */
+function peerVersion(): string {
+  try {
+    const manifest = join(GATEWAY_DIR, 'bench/peer/node_modules/better-auth/package.json');
+    return (JSON.parse(readFileSync(manifest, 'utf8')) as { version?: string }).version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
 }
 
 function commitId(): string {
@@ -878,11 +1181,11 @@ function commitId(): string {
  * A bench script (the load driver, the SDK floor) as a Node child with an IPC channel; one command at
  * a time, each answered by one DriverReply.
  */
-async function startForked<Command extends { cmd: string }>(script: string) {
+async function startForked<Command extends { cmd: string }>(script: string, nodeArgs: string[] = []) {
   const child = await startProcess({
     name: script,
     command: process.execPath,
-    args: ['--import', 'tsx', join(GATEWAY_DIR, script)],
+    args: [...nodeArgs, '--import', 'tsx', join(GATEWAY_DIR, script)],
     cwd: GATEWAY_DIR,
     ipc: true,
   });

@@ -1,17 +1,25 @@
-import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import {
+  CognitoIdentityProviderClient,
+  type CognitoIdentityProviderClientConfig,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { createCognitoClient } from '@otpgate/cognito-otp';
 import { emailOtpAnswer, emailOtpStart } from './lib/cognito.js';
 import { keepAliveAgent, requestJson, runPool } from './lib/http.js';
-import { type SdkFloorCommand, userEmail } from './lib/protocol.js';
+import { SDK_VARIANTS, type SdkFloorCommand, type SdkVariant, userEmail } from './lib/protocol.js';
 
 /**
  * The floor under every gateway mutation: the one Cognito call it must make, through the AWS SDK
- * client the engine builds (`createCognitoClient`: same settings, same middleware cache), and nothing
- * else. A process of its own, forked by run.ts, whose CPU run.ts reads around each command exactly as
- * it reads the gateway's; so "SDK call alone" and "gateway mutation" are measured the same way.
+ * client the engine builds (`createCognitoClient`, variant `engine`), and nothing else. A process of
+ * its own, forked by run.ts, whose CPU run.ts reads around each command exactly as it reads the
+ * gateway's; so "SDK call alone" and "gateway mutation" are measured the same way.
  *
- * With `cacheMiddleware: false`, the same calls go through a client built as the engine built it
- * before it turned on the SDK's middleware cache: the before/after of that change, side by side.
+ * The other variants are the before/after of each client setting `createCognitoClient` uses, side by
+ * side in the same process: `before` is the client as the engine built it before (maxAttempts 1, the
+ * middleware cache, socket timeouts, everything else the SDK's default), and each other variant is
+ * `before` plus one setting. run.ts measures them in alternation, so each setting's saving is read
+ * against the same machine state.
  *
  * `initiate` makes InitiateAuth calls (USER_AUTH, EMAIL_OTP, with UserContextData, as startSignIn
  * does) and keeps the Sessions; `codes` reads every code from the mailbox in one request (run.ts does
@@ -19,27 +27,66 @@ import { type SdkFloorCommand, userEmail } from './lib/protocol.js';
  */
 
 const agent = keepAliveAgent(64);
-const clients = new Map<boolean, CognitoIdentityProviderClient>();
+const clients = new Map<SdkVariant, CognitoIdentityProviderClient>();
 let kept: Array<{ email: string; session: string; code?: string }> = [];
 
-async function run(command: SdkFloorCommand): Promise<{ ok: number; failed: number; firstError?: string }> {
-  const cache = command.cmd === 'codes' || command.cacheMiddleware;
-  let sdk = clients.get(cache);
-  if (sdk === undefined) {
-    const settings = {
-      region: command.region,
-      endpoint: command.emulator,
-      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
-    };
-    sdk = cache
+type Target = { region: string; emulator: string };
+
+/** What each variant adds to `before`; `engine` is createCognitoClient itself. */
+const SETTINGS: Record<
+  Exclude<SdkVariant, 'engine' | 'before'>,
+  (target: Target) => Partial<CognitoIdentityProviderClientConfig>
+> = {
+  // Our own keep-alive agents with room for every concurrent call (the SDK's default handler makes
+  // its agents lazily, per request it checks for them and for socket capacity warnings).
+  agent: () => ({
+    requestHandler: {
+      requestTimeout: 4000,
+      connectionTimeout: 1000,
+      httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 256 }),
+      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 256 }),
+    },
+  }),
+  // A fixed endpoint: no endpoint rule set to evaluate per call.
+  endpoint: (target) => ({ endpointProvider: () => ({ url: new URL(target.emulator) }) }),
+  // No user-agent header: the middleware that builds and escapes it on every call is taken off the
+  // stack (see client()); Cognito does not need the header.
+  noUserAgent: () => ({}),
+};
+
+function client(variant: SdkVariant, target: Target): CognitoIdentityProviderClient {
+  let sdk = clients.get(variant);
+  if (sdk !== undefined) return sdk;
+  const settings = {
+    region: target.region,
+    endpoint: target.emulator,
+    credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+  };
+  sdk =
+    variant === 'engine'
       ? createCognitoClient(settings)
       : new CognitoIdentityProviderClient({
           ...settings,
           maxAttempts: 1,
+          cacheMiddleware: true,
           requestHandler: { requestTimeout: 4000, connectionTimeout: 1000 },
+          ...(variant === 'before' ? {} : SETTINGS[variant](target)),
         });
-    clients.set(cache, sdk);
-  }
+  if (variant === 'noUserAgent') sdk.middlewareStack.remove('getUserAgentMiddleware');
+  clients.set(variant, sdk);
+  return sdk;
+}
+
+if (SDK_VARIANTS.length !== Object.keys(SETTINGS).length + 2) throw new Error('SDK variants out of sync');
+
+async function run(
+  command: SdkFloorCommand,
+): Promise<{ ok: number; failed: number; firstError?: string; cpuUs: number }> {
+  const sdk = client(command.cmd === 'codes' ? 'engine' : command.variant, command);
+  // This process's CPU over the command, read by the process itself: the same accounting as
+  // /proc/<pid>/stat (all threads, user + kernel), at microsecond rather than clock-tick resolution,
+  // which the variants' small differences need.
+  const cpu0 = process.cpuUsage();
   let ok = 0;
   let failed = 0;
   let firstError: string | undefined;
@@ -104,7 +151,8 @@ async function run(command: SdkFloorCommand): Promise<{ ok: number; failed: numb
       break;
     }
   }
-  return { ok, failed, ...(firstError === undefined ? {} : { firstError }) };
+  const cpu = process.cpuUsage(cpu0);
+  return { ok, failed, ...(firstError === undefined ? {} : { firstError }), cpuUs: cpu.user + cpu.system };
 }
 
 process.on('message', (message: SdkFloorCommand) => {

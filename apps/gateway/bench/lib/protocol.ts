@@ -15,7 +15,7 @@ export type DriverCommand =
   /** Creates confirmed users `index(from) .. index(from+count-1)` straight on the emulator. */
   | { cmd: 'setup'; emulator: string; clientId: string; from: number; count: number; concurrency: number }
   /** autocannon: `requests` POSTs of one GraphQL body to `url` (the baseline's echo, the layer's mutations). */
-  | { cmd: 'autocannon'; url: string; body: GraphQLRequest; requests: number; connections: number }
+  | { cmd: 'autocannon'; url: string; body: object; requests: number; connections: number }
   /**
    * startSignIn for users from..from+count-1; with `fetchCodes`, each code is read from the mailbox
    * and the handle kept for a later `verify`.
@@ -25,6 +25,13 @@ export type DriverCommand =
   | { cmd: 'verify'; gateway: string; concurrency: number }
   /** Whole flows (startSignIn, mailbox, verifyOtp) for users from..from+count-1. */
   | (Targets & { cmd: 'flows'; from: number; count: number; concurrency: number })
+  /** Whole sign-ups (signUp, mailbox, confirmSignUp: signed in) for new addresses `signUpEmail(from..)`. */
+  | (Targets & { cmd: 'signUpFlows'; from: number; count: number; concurrency: number })
+  /**
+   * Whole flows on the peer (Better Auth): send the sign-in code, sign in with it (the user and its
+   * session are created), for `peerEmail(from..)`; the peer derives each code from the address.
+   */
+  | { cmd: 'peerFlows'; peer: string; from: number; count: number; concurrency: number }
   /**
    * Whole flows started at a fixed rate (open loop), through the gateway or straight to the emulator
    * with the AWS SDK (InitiateAuth, RespondToAuthChallenge); latency per step.
@@ -43,11 +50,18 @@ export type DriverCommand =
   | { cmd: 'clearMailbox'; emulator: string }
   | { cmd: 'exit' };
 
+/**
+ * Clients of the SDK-floor process: `engine` is createCognitoClient as the engine uses it, `before`
+ * the client as the engine built it before this run's settings, the others `before` plus one setting.
+ */
+export const SDK_VARIANTS = ['engine', 'before', 'agent', 'endpoint', 'noUserAgent'] as const;
+export type SdkVariant = (typeof SDK_VARIANTS)[number];
+
 /** Commands of the SDK-floor process (bench/sdk-floor.ts): bare AWS SDK calls to the emulator. */
 export type SdkFloorCommand = { emulator: string; region: string; clientId: string } & (
-  | { cmd: 'initiate'; from: number; count: number; concurrency: number; cacheMiddleware: boolean }
+  | { cmd: 'initiate'; from: number; count: number; concurrency: number; variant: SdkVariant }
   | { cmd: 'codes' }
-  | { cmd: 'respond'; concurrency: number; cacheMiddleware: boolean }
+  | { cmd: 'respond'; concurrency: number; variant: SdkVariant }
 );
 
 export type DriverReply = { ok: true; result: unknown } | { ok: false; error: string };
@@ -88,6 +102,18 @@ export const DOCUMENTS = {
     tokens { accessToken idToken refreshToken expiresIn tokenType }
   }
 }`,
+  signUp: `mutation SignUp($input: SignUpInput!) {
+  signUp(input: $input) {
+    nextStep
+    challenge { handle codeLength expiresAt resendAvailableAt delivery { medium destination } }
+  }
+}`,
+  confirmSignUp: `mutation ConfirmSignUp($input: ConfirmSignUpInput!) {
+  confirmSignUp(input: $input) {
+    nextStep
+    tokens { accessToken idToken refreshToken expiresIn tokenType }
+  }
+}`,
   echo: 'mutation Echo($input: EchoInput!) { echo(input: $input) { ok value } }',
 } as const;
 
@@ -110,4 +136,19 @@ export interface TimedMutation {
 /** The address of bench user `index`. */
 export function userEmail(index: number): string {
   return `u${index}@bench.example`;
+}
+
+/** A new address for the gateway's sign-up flows (never created beforehand). */
+export function signUpEmail(index: number): string {
+  return `s${index}@bench.example`;
+}
+
+/** An address for the peer's flows; the peer's code for it is `peerCode(index)`. */
+export function peerEmail(index: number): string {
+  return `p${index}@bench.example`;
+}
+
+/** The code the peer sends to `peerEmail(index)` (its generateOTP: the number's last 6 digits). */
+export function peerCode(index: number): string {
+  return String(index).slice(-6).padStart(6, '0');
 }

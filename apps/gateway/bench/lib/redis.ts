@@ -31,6 +31,20 @@ export function callsBetween(before: Map<string, number>, after: Map<string, num
   return delta;
 }
 
+/**
+ * Seconds of CPU the redis-server process has used so far (`INFO cpu`: used_cpu_user +
+ * used_cpu_sys, its main thread and its background threads), microsecond resolution.
+ */
+export async function redisCpuSeconds(redis: Redis): Promise<number> {
+  const text = await redis.info('cpu');
+  const field = (name: string) => {
+    const match = new RegExp(`^${name}:([\\d.]+)`, 'm').exec(text);
+    if (!match) throw new Error(`INFO cpu has no ${name}`);
+    return Number(match[1]);
+  };
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
 /** `used_memory` of `INFO memory`, bytes. */
 export async function usedMemory(redis: Redis): Promise<number> {
   const text = await redis.info('memory');

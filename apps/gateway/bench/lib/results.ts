@@ -1,3 +1,4 @@
+import type { SdkVariant } from './protocol.js';
 import type { latencySummary } from './stats.js';
 
 /** Everything one `pnpm bench` run measured; report.ts renders it, BENCH_JSON saves it. */
@@ -17,6 +18,8 @@ export interface BenchResults {
     p50Ms: number;
     p99Ms: number;
   };
+  /** node:http answering a small JSON POST (bench/http-baseline.ts): the cost of any trivial request. */
+  httpBaseline: { requests: number; cpuUsPerRequest: number; systemShare: number; requestsPerSecond: number };
   /** The gateway's HTTP and GraphQL layer with a stub engine (bench/layer-server.ts), µs per request. */
   layer: { startSignInUs: number; verifyOtpUs: number };
   /**
@@ -24,13 +27,22 @@ export interface BenchResults {
    * InitiateAuth as startSignIn makes it, RespondToAuthChallenge as verifyOtp makes it.
    */
   sdkFloor: {
+    /** The engine's client (createCognitoClient), µs per call. */
     initiateAuthUs: number;
     respondUs: number;
-    /** The same calls through a client without the SDK's middleware cache (the engine's before). */
-    uncached: { initiateAuthUs: number; respondUs: number };
+    /** Every client variant of bench/sdk-floor.ts, µs per call, measured in alternation. */
+    variants: Record<SdkVariant, { initiateAuthUs: number; respondUs: number; calls: number }>;
   };
+  /**
+   * Whole flows, per flow, by `<system>-<concurrency>`: `gateway-8` (startSignIn + verifyOtp),
+   * `signUp-8` (signUp + confirmSignUp), `peer-8` (Better Auth: send the code, sign in), the same at 16.
+   * CPU of the server process, CPU of its Redis, Redis commands.
+   */
+  wholeFlows: Record<string, PhaseCost>;
+  peer: { name: string; version: string };
   /** CPU per call in each round (µs), to show how much the machine drifted during the run. */
   rounds: Array<{
+    httpBaselineUs: number;
     baselineUs: number;
     layerStartSignInUs: number;
     layerVerifyOtpUs: number;
@@ -38,6 +50,8 @@ export interface BenchResults {
     sdkRespondUs: number;
     startSignInUs: number;
     verifyOtpUs: number;
+    /** Whole flows: `gateway8`, `peer8`, `gateway16`, `peer16`, µs of server CPU per flow. */
+    flowUs: Record<string, number>;
   }>;
   gateway: {
     /** CPU the gateway burns while idle, µs per second (timers, metrics): context for the numbers below. */
@@ -60,14 +74,10 @@ export interface BenchResults {
     /** MEMORY USAGE of the other keys those startSignIn calls created (limiter counters), per handle. */
     counterBytesPerHandle: number;
   };
-  roundTrips: {
-    delayMs: number;
-    samples: number;
-    perMutation: Record<
-      MutationName,
-      { rounds: number[]; topLevel: number[]; inLua: number[]; shape: string }
-    >;
-  };
+  /** Standalone Redis. */
+  roundTrips: RoundTrips;
+  /** A 3-master Redis Cluster, a delaying proxy in front of each node. */
+  clusterRoundTrips: RoundTrips;
   soak: {
     flows: number;
     forcedGc: boolean;
@@ -83,16 +93,30 @@ export interface BenchResults {
 
 export type MutationName = 'startSignIn' | 'verifyOtp';
 
-export interface MutationCost {
+export interface RoundTrips {
+  delayMs: number;
+  samples: number;
+  perMutation: Record<MutationName, { rounds: number[]; topLevel: number[]; inLua: number[]; shape: string }>;
+}
+
+/** One kind of operation measured over pooled phases: everything per operation. */
+export interface PhaseCost {
   count: number;
   cpuSeconds: number;
-  cpuUsPerMutation: number;
+  /** CPU of the server process per operation, µs. */
+  cpuUs: number;
   /** Part of the CPU spent in the kernel (system calls: sockets, files), 0..1. */
   systemShare: number;
-  /** Commands Redis executed per mutation (INFO commandstats: top-level and inside Lua), by name. */
+  /** CPU of the redis-server behind it per operation (INFO cpu), µs. */
+  redisCpuUs: number;
+  /** Commands Redis executed per operation (INFO commandstats: top-level and inside Lua), by name. */
   commands: Record<string, number>;
-  commandsPerMutation: number;
+  commandsPerOp: number;
   wallSeconds: number;
+}
+
+export interface MutationCost extends PhaseCost {
+  cpuUsPerMutation: number;
 }
 
 export type Summary = ReturnType<typeof latencySummary>;
