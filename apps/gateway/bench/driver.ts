@@ -118,6 +118,20 @@ function finish(t: ReturnType<typeof tally>): PhaseResult {
   };
 }
 
+/** Runs `task(0..count-1)`, `concurrency` at a time, and tallies which ones threw. */
+async function tallied(count: number, concurrency: number, task: (index: number) => Promise<void>) {
+  const t = tally();
+  await runPool(count, concurrency, async (i) => {
+    try {
+      await task(i);
+      t.record();
+    } catch (error) {
+      t.record(error);
+    }
+  });
+  return finish(t);
+}
+
 /** Handles (with their codes) from the last `start`, waiting for `verify`. */
 let held: Array<{ handle: string; code: string }> = [];
 
@@ -189,94 +203,57 @@ async function run(command: DriverCommand): Promise<unknown> {
     }
 
     case 'verify': {
-      const t = tally();
       const batch = held;
       held = [];
-      await runPool(batch.length, command.concurrency, async (i) => {
+      return tallied(batch.length, command.concurrency, async (i) => {
         const { handle, code } = batch[i]!;
-        try {
-          await verifyOtp(command.gateway, handle, code);
-          t.record();
-        } catch (error) {
-          t.record(error);
-        }
+        await verifyOtp(command.gateway, handle, code);
       });
-      return finish(t);
     }
 
-    case 'flows': {
-      const t = tally();
-      await runPool(command.count, command.concurrency, async (i) => {
+    case 'flows':
+      return tallied(command.count, command.concurrency, async (i) => {
         const email = userEmail(command.from + i);
-        try {
-          const handle = await startSignIn(command.gateway, email);
-          await verifyOtp(command.gateway, handle, await latestCode(command.emulator, email, 'SIGN_IN'));
-          t.record();
-        } catch (error) {
-          t.record(error);
-        }
+        const handle = await startSignIn(command.gateway, email);
+        await verifyOtp(command.gateway, handle, await latestCode(command.emulator, email, 'SIGN_IN'));
       });
-      return finish(t);
-    }
 
-    case 'signUpFlows': {
-      const t = tally();
-      await runPool(command.count, command.concurrency, async (i) => {
+    case 'signUpFlows':
+      return tallied(command.count, command.concurrency, async (i) => {
         const email = signUpEmail(command.from + i);
-        try {
-          const started = await graphql(command.gateway, DOCUMENTS.signUp, { input: { email } });
-          const handle = started.body.data?.signUp?.challenge?.handle;
-          if (typeof handle !== 'string') throw new Error(`signUp: ${describe(started)}`);
-          const code = await latestCode(command.emulator, email, 'SIGN_UP');
-          const done = await graphql(command.gateway, DOCUMENTS.confirmSignUp, { input: { handle, code } });
-          if (done.body.data?.confirmSignUp?.nextStep !== 'DONE')
-            throw new Error(`confirmSignUp: ${describe(done)}`);
-          t.record();
-        } catch (error) {
-          t.record(error);
-        }
+        const started = await graphql(command.gateway, DOCUMENTS.signUp, { input: { email } });
+        const handle = started.body.data?.signUp?.challenge?.handle;
+        if (typeof handle !== 'string') throw new Error(`signUp: ${describe(started)}`);
+        const code = await latestCode(command.emulator, email, 'SIGN_UP');
+        const done = await graphql(command.gateway, DOCUMENTS.confirmSignUp, { input: { handle, code } });
+        if (done.body.data?.confirmSignUp?.nextStep !== 'DONE')
+          throw new Error(`confirmSignUp: ${describe(done)}`);
       });
-      return finish(t);
-    }
 
     case 'peerFlows': {
-      const t = tally();
       // The gateway sees every bench request from one address; so does the peer (its rate limiter
       // reads the client IP from x-forwarded-for).
       const headers = { 'x-forwarded-for': '127.0.0.1' };
-      await runPool(command.count, command.concurrency, async (i) => {
-        const email = peerEmail(command.from + i);
-        try {
-          const sent = await requestJson<{ success?: boolean }>(
-            peerAgent,
-            'POST',
-            `${command.peer}/api/auth/email-otp/send-verification-otp`,
-            { email, type: 'sign-in' },
-            headers,
-          );
-          if (sent.status !== 200 || sent.body.success !== true) {
-            throw new Error(
-              `send-verification-otp: HTTP ${sent.status} ${JSON.stringify(sent.body).slice(0, 200)}`,
-            );
-          }
-          const signedIn = await requestJson<{ token?: string }>(
-            peerAgent,
-            'POST',
-            `${command.peer}/api/auth/sign-in/email-otp`,
-            { email, otp: peerCode(command.from + i) },
-            headers,
-          );
-          if (signedIn.status !== 200 || typeof signedIn.body.token !== 'string') {
-            throw new Error(
-              `sign-in/email-otp: HTTP ${signedIn.status} ${JSON.stringify(signedIn.body).slice(0, 200)}`,
-            );
-          }
-          t.record();
-        } catch (error) {
-          t.record(error);
+      const post = async (path: string, body: object) => {
+        const response = await requestJson<{ success?: boolean; token?: string }>(
+          peerAgent,
+          'POST',
+          `${command.peer}/api/auth/${path}`,
+          body,
+          headers,
+        );
+        if (response.status !== 200) {
+          throw new Error(`${path}: HTTP ${response.status} ${JSON.stringify(response.body).slice(0, 200)}`);
         }
+        return response.body;
+      };
+      return tallied(command.count, command.concurrency, async (i) => {
+        const email = peerEmail(command.from + i);
+        const sent = await post('email-otp/send-verification-otp', { email, type: 'sign-in' });
+        if (sent.success !== true) throw new Error('send-verification-otp: no success');
+        const signedIn = await post('sign-in/email-otp', { email, otp: peerCode(command.from + i) });
+        if (typeof signedIn.token !== 'string') throw new Error('sign-in/email-otp: no session token');
       });
-      return finish(t);
     }
 
     case 'rate':

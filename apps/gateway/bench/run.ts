@@ -96,6 +96,8 @@ const settings = {
   /** Heap samples over the soak (the report shows every other one). */
   soakSamples: QUICK ? 6 : 20,
 };
+/** Calls per batch of one SDK client variant (the variants alternate batch by batch). */
+const SDK_BATCH = 50;
 /** Concurrent flows of the whole-flow phases (gateway and peer alike). */
 const FLOW_CONCURRENCIES = [8, 16] as const;
 const WRITE = process.env.BENCH_WRITE !== '0';
@@ -232,7 +234,7 @@ async function main(): Promise<void> {
       warmup: settings.warmupFlows + 50 * settings.cpuRounds,
       cpu: settings.cpuFlows,
       floor:
-        SDK_VARIANTS.length * (300 + settings.cpuRounds * (50 + settings.sdkCalls)) +
+        SDK_VARIANTS.length * (300 + settings.cpuRounds * (SDK_BATCH + settings.sdkCalls)) +
         settings.cpuRounds * 100,
       wholeFlows: settings.cpuRounds * FLOW_CONCURRENCIES.length * (settings.flowPhase + 20),
       rate: CPU_ONLY ? 0 : 2 * (settings.rateFlows + 20),
@@ -296,7 +298,7 @@ async function main(): Promise<void> {
       const slowGateway = await startGateway(name, store);
       // Enough flows that every script is loaded and the code is compiled: a JIT pause between two
       // commands of one round trip would otherwise look like two round trips.
-      await flows(slowGateway, 20, 1);
+      await flows(slowGateway, 30, 1);
       const seen: MonitorLine[] = [];
       const monitors: Redis[] = [];
       for (const url of monitorUrls) {
@@ -509,7 +511,7 @@ async function main(): Promise<void> {
         `${settings.flowPhase} whole flows × ${FLOW_CONCURRENCIES.join('/')} (gateway, peer), ${settings.signUpPhase} sign-ups × ${FLOW_CONCURRENCIES.join('/')}`,
     );
     const pooled = {
-      httpBaseline: { seconds: 0, system: 0, count: 0, rps: 0 },
+      httpBaseline: { seconds: 0, system: 0, count: 0, rps: 0, p50: 0, p99: 0 },
       baseline: { seconds: 0, system: 0, count: 0, rps: 0, p50: 0, p99: 0 },
       layerStart: { seconds: 0, count: 0 },
       layerVerify: { seconds: 0, count: 0 },
@@ -517,6 +519,9 @@ async function main(): Promise<void> {
       verifyOtp: newPool(),
     };
     const sdkPooled = new Map<SdkVariant, { initiate: number; respond: number; count: number }>(
+      SDK_VARIANTS.map((v) => [v, { initiate: 0, respond: 0, count: 0 }]),
+    );
+    const sdkOnlyPooled = new Map<SdkVariant, { initiate: number; respond: number; count: number }>(
       SDK_VARIANTS.map((v) => [v, { initiate: 0, respond: 0, count: 0 }]),
     );
     const flowPools = new Map<string, PhasePool>();
@@ -527,6 +532,22 @@ async function main(): Promise<void> {
         flowPools.set(key, entry);
       }
       return entry;
+    };
+    /** One round of a baseline: an unmeasured burst, then its measured requests, added to `total`. */
+    const baselineRound = async (
+      server: { child: Child; url: string },
+      body: object,
+      total: { seconds: number; system: number; count: number; rps: number; p50: number; p99: number },
+    ) => {
+      await hammer(server.child, server.url, body, 1_000);
+      const measured = await hammer(server.child, server.url, body, perRound.baseline);
+      total.seconds += measured.seconds;
+      total.system += measured.system;
+      total.count += measured.result.requests;
+      total.rps += measured.result.requestsPerSecond / rounds;
+      total.p50 += measured.result.p50 / rounds;
+      total.p99 += measured.result.p99 / rounds;
+      return measured;
     };
     const roundResults: BenchResults['rounds'] = [];
     const gatewayPhase = async (label: MutationName, count: number, run: () => Promise<PhaseResult>) => {
@@ -543,30 +564,12 @@ async function main(): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       // Each process idled while the others were measured, and V8 drops code it has not run lately:
       // a short unmeasured burst first, for each, so that no one pays for recompiling in its round.
-      await hammer(httpBaseline.child, httpBaseline.url, requestBodies.trivial, 1_000);
-      const trivial = await hammer(
-        httpBaseline.child,
-        httpBaseline.url,
-        requestBodies.trivial,
-        perRound.baseline,
-      );
-      pooled.httpBaseline.seconds += trivial.seconds;
-      pooled.httpBaseline.system += trivial.system;
-      pooled.httpBaseline.count += trivial.result.requests;
-      pooled.httpBaseline.rps += trivial.result.requestsPerSecond / rounds;
-      await hammer(baseline.child, `${baseline.url}/graphql`, requestBodies.echo, 1_000);
-      const echo = await hammer(
-        baseline.child,
-        `${baseline.url}/graphql`,
+      const trivial = await baselineRound(httpBaseline, requestBodies.trivial, pooled.httpBaseline);
+      const echo = await baselineRound(
+        { child: baseline.child, url: `${baseline.url}/graphql` },
         requestBodies.echo,
-        perRound.baseline,
+        pooled.baseline,
       );
-      pooled.baseline.seconds += echo.seconds;
-      pooled.baseline.system += echo.system;
-      pooled.baseline.count += echo.result.requests;
-      pooled.baseline.rps += echo.result.requestsPerSecond / rounds;
-      pooled.baseline.p50 += echo.result.p50 / rounds;
-      pooled.baseline.p99 += echo.result.p99 / rounds;
       await hammer(layer, `${layerUrl}/graphql`, requestBodies.startSignIn, 500);
       await hammer(layer, `${layerUrl}/graphql`, requestBodies.verifyOtp, 500);
       const layerStart = await hammer(
@@ -580,18 +583,38 @@ async function main(): Promise<void> {
       pooled.layerStart.count += layerStart.result.requests;
       pooled.layerVerify.seconds += layerVerify.seconds;
       pooled.layerVerify.count += layerVerify.result.requests;
-      // Every SDK client variant in turn (the order rotates per round).
-      const sdkThisRound = new Map<SdkVariant, { initiateUs: number; respondUs: number }>();
-      for (let v = 0; v < SDK_VARIANTS.length; v++) {
-        const variant = SDK_VARIANTS[(v + round) % SDK_VARIANTS.length] as SdkVariant;
-        await floorCalls(50, variant);
-        const sdk = await floorCalls(settings.sdkCalls, variant);
-        sdkThisRound.set(variant, sdk);
-        const total = sdkPooled.get(variant);
-        if (total === undefined) throw new Error(`unknown SDK variant ${variant}`);
-        total.initiate += (sdk.initiateUs * settings.sdkCalls) / 1e6;
-        total.respond += (sdk.respondUs * settings.sdkCalls) / 1e6;
-        total.count += settings.sdkCalls;
+      // Every SDK client variant in turn, in small batches, the order rotating: the machine's drift
+      // (other processes come and go on a shared VM) then falls on every variant alike.
+      const sdkThisRound = new Map<SdkVariant, { initiate: number; respond: number; count: number }>(
+        SDK_VARIANTS.map((v) => [v, { initiate: 0, respond: 0, count: 0 }]),
+      );
+      const batches = Math.max(1, Math.round(settings.sdkCalls / SDK_BATCH));
+      for (let b = 0; b < batches; b++) {
+        for (let v = 0; v < SDK_VARIANTS.length; v++) {
+          const variant = SDK_VARIANTS[(v + b + round) % SDK_VARIANTS.length] as SdkVariant;
+          const sdk = await floorCalls(SDK_BATCH, variant);
+          for (const total of [sdkPooled.get(variant), sdkThisRound.get(variant)]) {
+            if (total === undefined) throw new Error(`unknown SDK variant ${variant}`);
+            total.initiate += (sdk.initiateUs * SDK_BATCH) / 1e6;
+            total.respond += (sdk.respondUs * SDK_BATCH) / 1e6;
+            total.count += SDK_BATCH;
+          }
+        }
+      }
+      // The SDK's own work alone (canned answers, no socket), every variant alternating in the process.
+      const sdkOnly = await floor.call<BenchResults['sdkFloor']['sdkOnly']>({
+        ...floorTarget,
+        cmd: 'sdkOnly',
+        variants: [...SDK_VARIANTS],
+        calls: settings.sdkCalls * 5,
+      });
+      for (const variant of SDK_VARIANTS) {
+        const total = sdkOnlyPooled.get(variant);
+        const add = sdkOnly[variant];
+        if (total === undefined || add === undefined) throw new Error(`SDK-only: no ${variant}`);
+        total.initiate += add.initiateAuthUs * add.calls;
+        total.respond += add.respondUs * add.calls;
+        total.count += add.calls;
       }
       await flows(gateway, 50);
       await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
@@ -642,7 +665,11 @@ async function main(): Promise<void> {
         flowUs[`gateway${concurrency}`] = (signIns.seconds / count) * 1e6;
         flowUs[`peer${concurrency}`] = (peerPhase.seconds / count) * 1e6;
       }
-      const engineSdk = sdkThisRound.get('engine');
+      const engine = sdkThisRound.get('engine');
+      const engineSdk = engine && {
+        initiateUs: (engine.initiate / engine.count) * 1e6,
+        respondUs: (engine.respond / engine.count) * 1e6,
+      };
       roundResults.push({
         httpBaselineUs: (trivial.seconds / trivial.result.requests) * 1e6,
         baselineUs: (echo.seconds / echo.result.requests) * 1e6,
@@ -704,10 +731,17 @@ async function main(): Promise<void> {
         },
       ]),
     ) as BenchResults['sdkFloor']['variants'];
+    const sdkOnly = Object.fromEntries(
+      [...sdkOnlyPooled].map(([variant, t]) => [
+        variant,
+        { initiateAuthUs: t.initiate / t.count, respondUs: t.respond / t.count, calls: t.count },
+      ]),
+    ) as BenchResults['sdkFloor']['sdkOnly'];
     const sdkFloor = {
       initiateAuthUs: variants.engine.initiateAuthUs,
       respondUs: variants.engine.respondUs,
       variants,
+      sdkOnly,
     };
     const wholeFlows = Object.fromEntries(
       [...flowPools].map(([key, total]) => [key, poolCost(total)]),

@@ -56,13 +56,20 @@ const SETTINGS: Record<
 
 function client(variant: SdkVariant, target: Target): CognitoIdentityProviderClient {
   let sdk = clients.get(variant);
-  if (sdk !== undefined) return sdk;
+  if (sdk === undefined) {
+    sdk = build(variant, target);
+    clients.set(variant, sdk);
+  }
+  return sdk;
+}
+
+function build(variant: SdkVariant, target: Target): CognitoIdentityProviderClient {
   const settings = {
     region: target.region,
     endpoint: target.emulator,
     credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
   };
-  sdk =
+  const sdk =
     variant === 'engine'
       ? createCognitoClient(settings)
       : new CognitoIdentityProviderClient({
@@ -72,15 +79,98 @@ function client(variant: SdkVariant, target: Target): CognitoIdentityProviderCli
           requestHandler: { requestTimeout: 4000, connectionTimeout: 1000 },
           ...(variant === 'before' ? {} : SETTINGS[variant](target)),
         });
-  if (variant === 'noUserAgent') sdk.middlewareStack.remove('getUserAgentMiddleware');
-  clients.set(variant, sdk);
+  // A renamed middleware would make this variant `before` in disguise: refuse instead.
+  if (variant === 'noUserAgent' && !sdk.middlewareStack.remove('getUserAgentMiddleware')) {
+    throw new Error('no getUserAgentMiddleware to remove');
+  }
   return sdk;
+}
+
+// Cognito's answers as the emulator gives them (sizes alike), for the SDK-only measure.
+const CANNED = {
+  initiate: JSON.stringify({
+    ChallengeName: 'EMAIL_OTP',
+    Session: 's'.repeat(900),
+    ChallengeParameters: { CODE_DELIVERY_DELIVERY_MEDIUM: 'EMAIL', CODE_DELIVERY_DESTINATION: 'u***@b***' },
+  }),
+  respond: JSON.stringify({
+    AuthenticationResult: {
+      AccessToken: 'a'.repeat(1040),
+      IdToken: 'i'.repeat(1100),
+      RefreshToken: 'r'.repeat(1700),
+      ExpiresIn: 3600,
+      TokenType: 'Bearer',
+    },
+    ChallengeParameters: {},
+  }),
+};
+
+/**
+ * The SDK's own work per call, without a socket: each variant's client with its HTTP handler swapped
+ * for one that answers at once with a canned Cognito answer (the same for all). Calls run one after
+ * another, variants alternating in batches; this process's CPU per variant, µs per call. Settings of
+ * the HTTP handler itself (the `agent` variant) do not show here.
+ */
+async function sdkOnly(command: Extract<SdkFloorCommand, { cmd: 'sdkOnly' }>) {
+  const totals = new Map<SdkVariant, { initiate: number; respond: number; calls: number }>();
+  const canned = new Map<SdkVariant, CognitoIdentityProviderClient>();
+  for (const variant of command.variants) {
+    const sdk = build(variant, command);
+    const handler = {
+      handle: async (request: { headers: Record<string, string> }) => {
+        const body = request.headers['x-amz-target']?.endsWith('.InitiateAuth')
+          ? CANNED.initiate
+          : CANNED.respond;
+        return {
+          response: {
+            statusCode: 200,
+            reason: 'OK',
+            headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': 'bench' },
+            body: new TextEncoder().encode(body),
+          },
+        };
+      },
+      updateHttpClientConfig: () => {},
+      httpHandlerConfigs: () => ({}),
+      destroy: () => {},
+    };
+    (sdk.config as { requestHandler: unknown }).requestHandler = handler;
+    canned.set(variant, sdk);
+    totals.set(variant, { initiate: 0, respond: 0, calls: 0 });
+  }
+  const batch = 100;
+  const time = async (sdk: CognitoIdentityProviderClient, respond: boolean) => {
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < batch; i++) {
+      const out = respond
+        ? await sdk.send(emailOtpAnswer(command.clientId, 's'.repeat(900), userEmail(i), '12345678'))
+        : await sdk.send(emailOtpStart(command.clientId, userEmail(i)));
+      if (out.$metadata.httpStatusCode !== 200) throw new Error('canned call failed');
+    }
+    const cpu = process.cpuUsage(cpu0);
+    return cpu.user + cpu.system;
+  };
+  for (let done = 0; done < command.calls; done += batch) {
+    for (const [variant, sdk] of canned) {
+      const total = totals.get(variant);
+      if (total === undefined) throw new Error(`unknown variant ${variant}`);
+      total.initiate += await time(sdk, false);
+      total.respond += await time(sdk, true);
+      total.calls += batch;
+    }
+  }
+  return Object.fromEntries(
+    [...totals].map(([variant, t]) => [
+      variant,
+      { initiateAuthUs: t.initiate / t.calls, respondUs: t.respond / t.calls, calls: t.calls },
+    ]),
+  );
 }
 
 if (SDK_VARIANTS.length !== Object.keys(SETTINGS).length + 2) throw new Error('SDK variants out of sync');
 
 async function run(
-  command: SdkFloorCommand,
+  command: Exclude<SdkFloorCommand, { cmd: 'sdkOnly' }>,
 ): Promise<{ ok: number; failed: number; firstError?: string; cpuUs: number }> {
   const sdk = client(command.cmd === 'codes' ? 'engine' : command.variant, command);
   // This process's CPU over the command, read by the process itself: the same accounting as
@@ -156,7 +246,7 @@ async function run(
 }
 
 process.on('message', (message: SdkFloorCommand) => {
-  run(message).then(
+  (message.cmd === 'sdkOnly' ? sdkOnly(message) : run(message)).then(
     (result) => process.send?.({ ok: true, result }),
     (error: unknown) =>
       process.send?.({

@@ -62,6 +62,8 @@ export type SdkFloorCommand = { emulator: string; region: string; clientId: stri
   | { cmd: 'initiate'; from: number; count: number; concurrency: number; variant: SdkVariant }
   | { cmd: 'codes' }
   | { cmd: 'respond'; concurrency: number; variant: SdkVariant }
+  /** The SDK's own CPU per call, canned answers, no socket: µs per call by variant. */
+  | { cmd: 'sdkOnly'; variants: SdkVariant[]; calls: number }
 );
 
 export type DriverReply = { ok: true; result: unknown } | { ok: false; error: string };
@@ -88,32 +90,19 @@ export interface GraphQLRequest {
   variables: Record<string, unknown>;
 }
 
-/** The documents the driver sends: the gateway's two flow mutations and the baseline's trivial one. */
+const CHALLENGE_STEP =
+  'nextStep\n    challenge { handle codeLength expiresAt resendAvailableAt delivery { medium destination } }';
+const TOKENS_STEP = 'nextStep\n    tokens { accessToken idToken refreshToken expiresIn tokenType }';
+/** `mutation Name($input: NameInput!) { name(input: $input) { selection } }`, as a frontend writes it. */
+const mutation = (name: string, selection: string) =>
+  `mutation ${name}($input: ${name}Input!) {\n  ${name[0]?.toLowerCase()}${name.slice(1)}(input: $input) {\n    ${selection}\n  }\n}`;
+
+/** The documents the driver sends: the gateway's flow mutations and the baseline's trivial one. */
 export const DOCUMENTS = {
-  startSignIn: `mutation StartSignIn($input: StartSignInInput!) {
-  startSignIn(input: $input) {
-    nextStep
-    challenge { handle codeLength expiresAt resendAvailableAt delivery { medium destination } }
-  }
-}`,
-  verifyOtp: `mutation VerifyOtp($input: VerifyOtpInput!) {
-  verifyOtp(input: $input) {
-    nextStep
-    tokens { accessToken idToken refreshToken expiresIn tokenType }
-  }
-}`,
-  signUp: `mutation SignUp($input: SignUpInput!) {
-  signUp(input: $input) {
-    nextStep
-    challenge { handle codeLength expiresAt resendAvailableAt delivery { medium destination } }
-  }
-}`,
-  confirmSignUp: `mutation ConfirmSignUp($input: ConfirmSignUpInput!) {
-  confirmSignUp(input: $input) {
-    nextStep
-    tokens { accessToken idToken refreshToken expiresIn tokenType }
-  }
-}`,
+  startSignIn: mutation('StartSignIn', CHALLENGE_STEP),
+  verifyOtp: mutation('VerifyOtp', TOKENS_STEP),
+  signUp: mutation('SignUp', CHALLENGE_STEP),
+  confirmSignUp: mutation('ConfirmSignUp', TOKENS_STEP),
   echo: 'mutation Echo($input: EchoInput!) { echo(input: $input) { ok value } }',
 } as const;
 

@@ -187,14 +187,24 @@ export function renderReport(r: BenchResults): string {
     '',
     `#### The SDK floor, setting by setting (same process, variants alternating, ${f.variants.engine.calls} calls each)`,
     '',
-    '| client | InitiateAuth | RespondToAuthChallenge | saved vs before (mean of the two) |',
-    '|---|---:|---:|---:|',
+    '| client | InitiateAuth | RespondToAuthChallenge | saved vs before (mean of the two) | SDK alone, canned answer: InitiateAuth / Respond | saved vs before |',
+    '|---|---:|---:|---:|---:|---:|',
     ...SDK_VARIANTS.map((variant) => {
+      const saved = (table: typeof f.variants) => {
+        const v = table[variant];
+        const b = table.before;
+        return (b.initiateAuthUs + b.respondUs - v.initiateAuthUs - v.respondUs) / 2;
+      };
       const v = f.variants[variant];
-      const b = f.variants.before;
-      const saved = (b.initiateAuthUs + b.respondUs - v.initiateAuthUs - v.respondUs) / 2;
-      return `| ${VARIANT_LABEL[variant]} | ${us(v.initiateAuthUs)} | ${us(v.respondUs)} | ${variant === 'before' ? '' : us(saved)} |`;
+      const o = f.sdkOnly[variant];
+      const alone =
+        variant === 'agent'
+          ? '(no socket: n/a) | '
+          : `${us(o.initiateAuthUs)} / ${us(o.respondUs)} | ${variant === 'before' ? '' : us(saved(f.sdkOnly))}`;
+      return `| ${VARIANT_LABEL[variant]} | ${us(v.initiateAuthUs)} | ${us(v.respondUs)} | ${variant === 'before' ? '' : us(saved(f.variants))} | ${alone} |`;
     }),
+    '',
+    `"SDK alone": the same clients with their HTTP handler swapped for one that answers at once with a canned Cognito answer, ${f.sdkOnly.engine.calls} calls each, one at a time, variants alternating in batches of 100: the SDK's own work per call (serialising, middleware, parsing), without sockets and without the machine noise of a real round trip.`,
     '',
     'Per round (µs of CPU per call or per flow; the rounds alternate, so drift of the machine shows here and cancels in the totals):',
     '',

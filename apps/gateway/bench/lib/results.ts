@@ -32,6 +32,8 @@ export interface BenchResults {
     respondUs: number;
     /** Every client variant of bench/sdk-floor.ts, µs per call, measured in alternation. */
     variants: Record<SdkVariant, { initiateAuthUs: number; respondUs: number; calls: number }>;
+    /** The same clients with a canned answer instead of a socket: the SDK's own work, µs per call. */
+    sdkOnly: Record<SdkVariant, { initiateAuthUs: number; respondUs: number; calls: number }>;
   };
   /**
    * Whole flows, per flow, by `<system>-<concurrency>`: `gateway-8` (startSignIn + verifyOtp),
