@@ -1063,7 +1063,9 @@ interface MonitorLine {
  * Round trips per mutation from MONITOR: the commands of each mutation (by the driver's timeline),
  * split wherever two consecutive top-level commands are more than half the proxy delay apart. A
  * command sent after waiting for a reply comes at least one delay later; commands sent together
- * arrive within well under a millisecond.
+ * arrive within well under a millisecond. Counted are the round trips the mutation waited for: a
+ * round that reached Redis less than half a delay before the mutation's answer reached the driver
+ * was sent without waiting for its reply (shown in the shape, not counted).
  */
 function analyseRounds(
   lines: MonitorLine[],
@@ -1077,19 +1079,25 @@ function analyseRounds(
     const inWindow = lines.filter((line) => line.t >= mutation.start - 2 && line.t <= mutation.end + 2);
     const topLevel = inWindow.filter((line) => proxyPorts.has(Number(line.source.split(':').at(-1))));
     const inLua = inWindow.filter((line) => line.source === 'lua');
-    const rounds: string[][] = [];
+    const rounds: Array<{ first: number; names: string[] }> = [];
     let last = Number.NEGATIVE_INFINITY;
     for (const line of topLevel) {
-      if (line.t - last > delayMs / 2) rounds.push([]);
-      rounds.at(-1)?.push(line.name);
+      if (line.t - last > delayMs / 2) rounds.push({ first: line.t, names: [] });
+      rounds.at(-1)?.names.push(line.name);
       last = line.t;
     }
+    // A round the mutation waited for ends at least one delay before the mutation does (its reply
+    // is held that long); one sent as the mutation answers (a write nobody waits for) is not.
+    const waited = rounds.filter((round) => mutation.end - round.first >= delayMs / 2);
+    const unwaited = rounds.filter((round) => mutation.end - round.first < delayMs / 2);
     perMutation[mutation.op] ??= { rounds: [], topLevel: [], inLua: [], shape: '' };
     const entry = perMutation[mutation.op];
-    entry.rounds.push(rounds.length);
+    entry.rounds.push(waited.length);
     entry.topLevel.push(topLevel.length);
     entry.inLua.push(inLua.length);
-    const shape = rounds.map((round) => countNames(round)).join(' → ');
+    const shape =
+      waited.map((round) => countNames(round.names)).join(' → ') +
+      unwaited.map((round) => ` ⇢ ${countNames(round.names)} (not waited for)`).join('');
     const counts = shapes.get(mutation.op) ?? new Map<string, number>();
     counts.set(shape, (counts.get(shape) ?? 0) + 1);
     shapes.set(mutation.op, counts);

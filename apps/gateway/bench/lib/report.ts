@@ -285,7 +285,7 @@ export function renderReport(r: BenchResults): string {
   ] as const) {
     out.push(
       '',
-      `Round trips as MONITOR saw them on ${label}, ${rt.samples} flows (commands sent together in brackets, → = waited for a reply; top-level / in Lua per call):`,
+      `Round trips as MONITOR saw them on ${label}, ${rt.samples} flows (commands sent together in brackets, → = waited for a reply, ⇢ = sent as the mutation answers, not waited for and not counted; top-level / in Lua per call):`,
       '',
     );
     for (const name of MUTATIONS) {
