@@ -36,7 +36,7 @@ import {
   usedMemory,
 } from './lib/redis.js';
 import { renderReport, updateBenchmarksFile } from './lib/report.js';
-import type { BenchResults, MutationCost, MutationName, PhaseCost } from './lib/results.js';
+import type { BenchResults, MutationCost, MutationName, PhaseCost, RoundTrips } from './lib/results.js';
 import { latencySummary, linearRegression } from './lib/stats.js';
 
 /**
@@ -296,6 +296,19 @@ async function main(): Promise<void> {
       proxyPorts: { has(port: number): boolean },
     ) => {
       const slowGateway = await startGateway(name, store);
+      // /readyz answers once one node does; a Cluster client may still be learning the others.
+      for (let attempt = 0; ; attempt++) {
+        const probe = await driver.call<PhaseResult>({
+          cmd: 'flows',
+          ...targets(slowGateway),
+          from: users(1),
+          count: 1,
+          concurrency: 1,
+        });
+        if (probe.failed === 0) break;
+        if (attempt >= 20) throw new Error(`${name}: no flow went through: ${probe.firstError}`);
+        await sleep(500);
+      }
       // Enough flows that every script is loaded and the code is compiled: a JIT pause between two
       // commands of one round trip would otherwise look like two round trips.
       await flows(slowGateway, 30, 1);
@@ -821,13 +834,23 @@ async function main(): Promise<void> {
     await announceProxies(cluster.nodes, clusterProxies);
     const clusterPorts = new Set<number>();
     for (const p of clusterProxies) for (const port of p.upstreamPorts) clusterPorts.add(port);
+    // A failure here is reported in the table (not measured, and why) rather than ending the run.
     const clusterRoundTrips = await sequentialRoundTrips(
       'gateway-cluster-rt',
       { clusterNodes: clusterProxies.map((p) => `127.0.0.1:${p.port}`).join(',') },
       cluster.nodes.map((node) => `redis://127.0.0.1:${node.port}`),
       // A live view: the proxies add the ports of connections opened after this call.
       { has: (port: number) => clusterProxies.some((p) => p.upstreamPorts.has(port)) },
-    );
+    ).catch((error: unknown): BenchResults['clusterRoundTrips'] => {
+      const message = error instanceof Error ? error.message : String(error);
+      log(`Redis Cluster round trips not measured: ${message}`);
+      return {
+        delayMs: settings.proxyDelayMs,
+        samples: 0,
+        perMutation: {} as RoundTrips['perMutation'],
+        error: message,
+      };
+    });
 
     // Soak: heap after every flows/20 flows, on a fresh gateway whose inspector lets us force a full GC.
     const forcedGc = canForceGc();

@@ -288,6 +288,7 @@ export function renderReport(r: BenchResults): string {
       `Round trips as MONITOR saw them on ${label}, ${rt.samples} flows (commands sent together in brackets, → = waited for a reply, ⇢ = sent as the mutation answers, not waited for and not counted; top-level / in Lua per call):`,
       '',
     );
+    if (rt.error !== undefined) out.push(`Not measured: ${rt.error}`);
     for (const name of MUTATIONS) {
       const entry = rt.perMutation[name];
       out.push(

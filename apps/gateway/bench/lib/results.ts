@@ -96,6 +96,8 @@ export interface BenchResults {
 export type MutationName = 'startSignIn' | 'verifyOtp';
 
 export interface RoundTrips {
+  /** Why the round trips could not be measured (the cluster phase failed); the rows say n/a. */
+  error?: string;
   delayMs: number;
   samples: number;
   perMutation: Record<MutationName, { rounds: number[]; topLevel: number[]; inLua: number[]; shape: string }>;
