@@ -152,7 +152,13 @@ it('a master is SIGKILLed mid-stream: contract errors while its slots have no ma
         async () =>
           (await Promise.all(gateways.map((gateway) => gateway.probe('/readyz')))).every((s) => s === 200),
         10_000,
-      );
+      ).catch((error: Error) => {
+        // Say why: a gateway that died (it did once, of an unhandled rejection) shows it in its output.
+        const tails = gateways.map(
+          (gateway) => `${gateway.name}:\n${gateway.output().split('\n').slice(-15).join('\n')}`,
+        );
+        throw new Error(`${error.message}; the gateways' last output:\n${tails.join('\n')}`);
+      });
       timeline.gatewaysReadyMs = Date.now() - killedAt;
     } finally {
       watching = false;

@@ -429,6 +429,16 @@ export function createRedisStore(options: RedisStoreOptions): OtpStore {
     }
   }
 
+  /**
+   * A command started now and awaited later, after other awaits: marked as handled, so that when one
+   * of those throws first, this one's own failure is not an unhandled rejection (which ends the
+   * process: seen during a Cluster failover, "Too many Cluster redirections"). Awaiting it still throws.
+   */
+  function startedEarly<T>(promise: Promise<T>): Promise<T> {
+    promise.catch(() => undefined);
+    return promise;
+  }
+
   /** The counter key of a budget; an account budget's is its prefix, completed by the account. */
   const takeKey = (budget: TakeBudget): string =>
     isAccountBudget(budget) ? redisBudgetKey(prefix, budget.name, '') : budgetKey(budget);
@@ -471,7 +481,7 @@ export function createRedisStore(options: RedisStoreOptions): OtpStore {
   async function takeByCounter(stages: readonly (readonly TakeBudget[])[]): Promise<TakeResult> {
     const identifier = aliasOf(stages);
     let account: Promise<string | null> | undefined;
-    if (identifier !== undefined) account = redis.get(redisAliasKey(prefix, identifier));
+    if (identifier !== undefined) account = startedEarly(redis.get(redisAliasKey(prefix, identifier)));
     for (const [index, stage] of stages.entries()) {
       const plain = stage.filter((budget): budget is Budget => !isAccountBudget(budget));
       const found = stage.length === plain.length ? null : await account;
@@ -536,7 +546,7 @@ export function createRedisStore(options: RedisStoreOptions): OtpStore {
       const token = lockToken();
       return run(async () => {
         let firstTaken: Promise<TakeResult> | undefined;
-        if (cluster && first.length > 0) firstTaken = takeByCounter([first]);
+        if (cluster && first.length > 0) firstTaken = startedEarly(takeByCounter([first]));
         const reply = (await scripts.otpgateLockHandleBuffer(
           key(id),
           lockMs,
