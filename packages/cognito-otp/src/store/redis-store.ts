@@ -117,39 +117,38 @@ export function redisAliasKey(prefix: string, identifierKey: string): string {
 }
 
 // Budgets in scripts: `take_stage` takes a list of {key, limit, windowMs[, index]} and either takes one
-// point from each (INCR; a new counter gets its window as TTL) or, when any is full, takes nothing and
-// returns {index, ms until its window ends, ...} for every full one (index: the budget's place in the
-// caller's list, which may differ from its place here when budgets of an unknown account were left
-// out). A counter that does not read as a number is a fault: the script errors and the caller fails
-// closed.
+// point from each (INCR; a new counter gets its window as TTL) or, when any is then over its limit,
+// takes nothing (each INCR is undone) and returns {index, ms until its window ends, ...} for every full
+// one (index: the budget's place in the caller's list, which may differ from its place here when
+// budgets of an unknown account were left out). Incrementing first costs one command per counter on
+// the path that succeeds (a read first cost two); a refusal costs a DECR more per counter. A counter
+// that is not an integer makes INCR fail: the script errors and the caller fails closed.
 const TAKE_STAGE = `local function take_stage(list)
   local blocked = {}
   for i, b in ipairs(list) do
-    local raw = redis.call('GET', b[1])
-    local v = 0
-    if raw then
-      v = tonumber(raw)
-      if v == nil then return redis.error_reply('unreadable budget counter') end
-    end
-    if v >= b[2] then
+    local v = redis.call('INCR', b[1])
+    if v == 1 then redis.call('PEXPIRE', b[1], b[3]) end
+    if v > b[2] then
       local t = redis.call('PTTL', b[1])
       if t < 1 then t = b[3] end
       blocked[#blocked + 1] = b[4] or i
       blocked[#blocked + 1] = t
     end
   end
-  if #blocked > 0 then return blocked end
-  for _, b in ipairs(list) do
-    if redis.call('INCR', b[1]) == 1 then redis.call('PEXPIRE', b[1], b[3]) end
+  if #blocked > 0 then
+    for _, b in ipairs(list) do
+      if redis.call('DECR', b[1]) <= 0 then redis.call('DEL', b[1]) end
+    end
   end
   return blocked
 end`;
 
-// One point back from each of `keys` (from index `from`) that exists and is above 0.
+// One point back from each of `keys` (from index `from`) that is above 0. A missing counter reads as 0
+// (its window ended): DECR makes it -1, and it is deleted again, as is one that reaches 0, which
+// counts the same as none.
 const GIVE_BACK = `local function give_back(keys, from, to)
   for i = from, to do
-    local v = tonumber(redis.call('GET', keys[i]))
-    if v and v > 0 then redis.call('DECR', keys[i]) end
+    if redis.call('DECR', keys[i]) <= 0 then redis.call('DEL', keys[i]) end
   end
 end`;
 
@@ -157,8 +156,8 @@ const SCRIPTS = {
   // ARGV: data, ttlMs[, destinationKey[, accountKey]]
   otpgateCreateHandle: {
     keys: 1,
-    lua: `redis.call('DEL', KEYS[1])
-if ARGV[4] then
+    // The id is 16 random bytes, new: no earlier key to clear first.
+    lua: `if ARGV[4] then
   redis.call('HSET', KEYS[1], 'd', ARGV[1], 'a', 0, 'k', ARGV[3], 'u', ARGV[4])
 elseif ARGV[3] then
   redis.call('HSET', KEYS[1], 'd', ARGV[1], 'a', 0, 'k', ARGV[3])
@@ -188,9 +187,9 @@ for i = 0, nFirst - 1 do
 end
 local refused = take_stage(first)
 if #refused > 0 then return {3, refused} end
-if redis.call('EXISTS', KEYS[1]) == 0 then return {0} end
-${NOW_MS}
 local f = redis.call('HMGET', KEYS[1], 'd', 'a', 't', 'x', 'k', 'u')
+if not f[1] then return {0} end
+${NOW_MS}
 if f[3] and tonumber(f[4]) > now then return {1, tonumber(f[4]) - now} end
 local reserved = 0
 if nReserve > 0 and f[5] then
