@@ -1,11 +1,11 @@
 import type { RespondToAuthChallengeCommandOutput } from '@aws-sdk/client-cognito-identity-provider';
 import type { OtpError } from '../errors.js';
-import { handleId, newHandle, openRecord, parseHandle, sealRecord } from '../handles/handle-crypto.js';
+import { handleId, newHandle, openBytes, parseHandle, sealBytes } from '../handles/handle-crypto.js';
 import { badInput, otpError } from '../messages.js';
 import type { AccountAlias, Budget } from '../store/types.js';
 import type { AuthStep } from '../types.js';
 import { accountAliasOf } from './account-alias.js';
-import { type HandleRecord, parseRecord } from './record.js';
+import { decodeRecord, encodeRecord, type HandleRecord } from './record.js';
 import type { Call } from './runtime.js';
 import { doneStep } from './tokens.js';
 
@@ -115,7 +115,7 @@ function inBackground(call: Call, write: Promise<unknown>, operation: string): v
 
 function seal(call: Call, key: Buffer, record: HandleRecord): Buffer {
   // The profile is the additional data: a handle presented through another profile does not open.
-  return sealRecord(key, call.profile.settings.name, record);
+  return sealBytes(key, call.profile.settings.name, encodeRecord(record));
 }
 
 /**
@@ -173,7 +173,7 @@ export async function acquire(
     counted,
     lockedAt,
   };
-  const record = parseRecord(openRecord(key, call.profile.settings.name, lock.data));
+  const record = decodeRecord(openBytes(key, call.profile.settings.name, lock.data));
   if (record === undefined || record.expiresAt <= clock.now()) {
     // Another profile's handle (or one from an older layout): leave it to its owner, untouched.
     await release(call, held);

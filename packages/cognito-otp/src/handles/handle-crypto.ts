@@ -73,17 +73,17 @@ function additionalData(aad: string): Buffer {
 }
 
 /**
- * Seals `record` (JSON) under a key derived from the handle: AES-256-GCM, random 96-bit IV,
- * `aad` (the client profile) authenticated but not stored. Layout: version(1) | iv(12) | ciphertext | tag(16),
- * 29 bytes over the JSON length.
+ * Seals `plain` under a key derived from the handle: AES-256-GCM, random 96-bit IV, `aad` (the client
+ * profile) authenticated but not stored. Layout: version(1) | iv(12) | ciphertext | tag(16), 29 bytes
+ * over the plaintext.
  *
  * A handle is resealed a few times at most (each resend), so random IVs under its own key are far from
  * the GCM birthday bound.
  */
-export function sealRecord(
+export function sealBytes(
   handle: Buffer,
   aad: string,
-  record: object,
+  plain: Buffer,
   random: RandomBytes = randomBytes,
 ): Buffer {
   if (handle.length !== HANDLE_BYTES) throw new RangeError(`a handle has ${HANDLE_BYTES} bytes`);
@@ -92,17 +92,17 @@ export function sealRecord(
     throw new RangeError(`random source returned ${iv.length} bytes, expected ${IV_BYTES}`);
   const cipher = createCipheriv('aes-256-gcm', recordKey(handle), iv);
   cipher.setAAD(additionalData(aad));
-  const body = cipher.update(JSON.stringify(record), 'utf8');
+  const body = cipher.update(plain);
   const final = cipher.final();
   return Buffer.concat([Buffer.of(SEAL_VERSION), iv, body, final, cipher.getAuthTag()]);
 }
 
 /**
- * The record sealed by `sealRecord`, or undefined when it does not open: another handle, another
+ * The plaintext sealed by `sealBytes`, or undefined when it does not open: another handle, another
  * `aad` (client profile), a tampered or truncated value, an unknown version. Never throws, so callers
  * answer SESSION_EXPIRED without telling the cases apart.
  */
-export function openRecord(handle: Buffer, aad: string, data: Buffer): unknown | undefined {
+export function openBytes(handle: Buffer, aad: string, data: Buffer): Buffer | undefined {
   if (handle.length !== HANDLE_BYTES || data.length < 1 + IV_BYTES + TAG_BYTES || data[0] !== SEAL_VERSION) {
     return undefined;
   }
@@ -112,10 +112,30 @@ export function openRecord(handle: Buffer, aad: string, data: Buffer): unknown |
     const decipher = createDecipheriv('aes-256-gcm', recordKey(handle), iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(additionalData(aad));
     decipher.setAuthTag(tag);
-    const plain = Buffer.concat([
+    return Buffer.concat([
       decipher.update(data.subarray(1 + IV_BYTES, data.length - TAG_BYTES)),
       decipher.final(),
     ]);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `sealBytes` of `record` as JSON (the engine's own records use the compact layout of flow/record.ts). */
+export function sealRecord(
+  handle: Buffer,
+  aad: string,
+  record: object,
+  random: RandomBytes = randomBytes,
+): Buffer {
+  return sealBytes(handle, aad, Buffer.from(JSON.stringify(record), 'utf8'), random);
+}
+
+/** The JSON record sealed by `sealRecord`, or undefined when it does not open or is not JSON. */
+export function openRecord(handle: Buffer, aad: string, data: Buffer): unknown | undefined {
+  const plain = openBytes(handle, aad, data);
+  if (plain === undefined) return undefined;
+  try {
     return JSON.parse(plain.toString('utf8')) as unknown;
   } catch {
     return undefined;
