@@ -37,10 +37,11 @@ export function openStore(settings: StoreSettings, logger: Logger): OwnedStore {
     // instead of failing them fast while it does not.
     client = new Cluster(settings.clusterNodes, FAIL_FAST_CLUSTER_OPTIONS);
   } else if (settings.redisUrl) {
-    // No auto-pipelining either: a step's parallel commands already leave without waiting for each
-    // other (same round trips), and an A/B with `pnpm bench` showed no CPU gain from batching their
-    // socket writes (BENCHMARKS.md), so the simpler client stays.
-    client = new Redis(settings.redisUrl, FAIL_FAST_REDIS_OPTIONS);
+    // Auto-pipelining: the commands that concurrent requests issue in one tick leave in one socket
+    // write and come back in one read, which costs Redis far fewer system calls (Redis CPU per sign-in
+    // flow, BENCHMARKS.md). It adds no round trip (the batch leaves at the end of the tick) and keeps
+    // failing fast: without a connection the batch fails at once like a single command.
+    client = new Redis(settings.redisUrl, { ...FAIL_FAST_REDIS_OPTIONS, enableAutoPipelining: true });
   }
 
   if (!client) {
