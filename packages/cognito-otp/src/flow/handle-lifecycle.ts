@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { RespondToAuthChallengeCommandOutput } from '@aws-sdk/client-cognito-identity-provider';
 import type { OtpError } from '../errors.js';
 import { handleId, newHandle, openBytes, parseHandle, sealBytes } from '../handles/handle-crypto.js';
@@ -21,7 +22,19 @@ import { doneStep } from './tokens.js';
  * our lease provably lasts. Commands on one connection run in order, so this process's next call on
  * the handle sees the write; a write that fails is logged (`store.write_failed`) and leaves the handle
  * missing or locked until its lease ends: the safe side.
+ *
+ * Another replica's next call is not on that connection. The write leaves before the answer, but the
+ * client may still get there first when the write itself is held up (a Redis that has not cached the
+ * script yet answers NOSCRIPT and the client sends it again; a Cluster node whose connection is still
+ * being opened): that is why a handle found missing is looked up once more after MISSING_RECHECK_MS.
  */
+
+/**
+ * How long `acquire` waits before looking up a missing handle again. It covers a held-up write (a
+ * NOSCRIPT retry or a connection being opened: a few ms) with room for a busy process; it only delays
+ * the answer for a handle that is really gone (used, expired, or never issued).
+ */
+export const MISSING_RECHECK_MS = 150;
 
 /** A handle we hold the lock of, with its opened record. */
 export interface Held {
@@ -149,10 +162,18 @@ export async function acquire(
   const id = handleId(key);
   const counted = options.reserveWrongCode === true;
   const lockedAt = { clock: clock.now(), perf: performance.now(), lockMs };
-  const lock = await store.lockHandle(id, lockMs, {
+  let lock = await store.lockHandle(id, lockMs, {
     first: limits.requestBudgets(call.ip),
     ...(counted && { reserve: limits.wrongCodeReserve(call.ip), countAttempt: true }),
   });
+  if (lock.status === 'missing') {
+    // Perhaps issued by another replica a moment ago, its write not yet in (see the top of this file).
+    // The request budgets were taken already: the second look takes none.
+    await sleep(MISSING_RECHECK_MS);
+    lock = await store.lockHandle(id, lockMs, {
+      ...(counted && { reserve: limits.wrongCodeReserve(call.ip), countAttempt: true }),
+    });
+  }
   switch (lock.status) {
     case 'refused':
     case 'exhausted':
