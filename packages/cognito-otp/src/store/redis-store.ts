@@ -143,12 +143,12 @@ const TAKE_STAGE = `local function take_stage(list)
   return blocked
 end`;
 
-// One point back from each of `keys` (from index `from`) that is above 0. A missing counter reads as 0
-// (its window ended): DECR makes it -1, and it is deleted again, as is one that reaches 0, which
-// counts the same as none.
+// One point back from each of `keys` (from index `from`) that is above 0: one DECR. A counter at 0 keeps
+// its window's TTL; a missing one (its window ended) reads as 0, so the -1 DECR made of it, or of a
+// counter already at 0, is deleted (0 and none count the same).
 const GIVE_BACK = `local function give_back(keys, from, to)
   for i = from, to do
-    if redis.call('DECR', keys[i]) <= 0 then redis.call('DEL', keys[i]) end
+    if redis.call('DECR', keys[i]) < 0 then redis.call('DEL', keys[i]) end
   end
 end`;
 
