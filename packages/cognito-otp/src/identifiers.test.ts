@@ -1,5 +1,7 @@
+import { domainToASCII } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import {
+  asciiDomain,
   CROSS_CHANNEL_MASK,
   identifierKeys,
   maskEmail,
@@ -108,5 +110,31 @@ describe('identifierKeys', () => {
     expect(keys.plausibleMask(email, 'SMS')).toBe(CROSS_CHANNEL_MASK.SMS);
     expect(keys.plausibleMask(phone, 'EMAIL')).toBe(CROSS_CHANNEL_MASK.EMAIL);
     expect(CROSS_CHANNEL_MASK.SMS).not.toMatch(/[0-9]/);
+  });
+});
+
+describe('asciiDomain', () => {
+  test('equals domainToASCII, on edge cases and on 20,000 random ASCII domains', () => {
+    const edges = [
+      'example.com',
+      '0x7f.1',
+      '127.1',
+      'a.0x10',
+      'x.0',
+      'a.com.',
+      'a..com',
+      '-a.com',
+      'xn--zz.com',
+    ];
+    const alphabet = 'abcx019-.';
+    const random = Array.from({ length: 20_000 }, () =>
+      Array.from(
+        { length: 1 + Math.floor(Math.random() * 16) },
+        () => alphabet[Math.floor(Math.random() * alphabet.length)],
+      ).join(''),
+    );
+    for (const domain of [...edges, ...random])
+      expect(asciiDomain(domain), domain).toBe(domainToASCII(domain));
+    expect(asciiDomain('bücher.example')).toBe('xn--bcher-kva.example');
   });
 });

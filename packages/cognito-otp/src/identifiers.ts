@@ -18,6 +18,23 @@ const LABEL = /^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)$/;
 const TLD = /^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 
 /**
+ * Lowercase letters, digits, hyphens and dots, the last label starting with a letter (so the WHATWG
+ * host parser cannot read the domain as an IPv4 address), and no `xn--` label (whose punycode it
+ * checks): a domain that `domainToASCII` returns as it is.
+ */
+const PLAIN_DOMAIN = /^(?:[a-z0-9-]*\.)*[a-z][a-z0-9-]*$/;
+
+/**
+ * The domain as `domainToASCII` writes it (IDNA, UTS #46). Nearly every address's domain is plain
+ * ASCII already, which that mapping returns unchanged: those skip it (a test pins the equality).
+ */
+export function asciiDomain(lowercased: string): string {
+  return PLAIN_DOMAIN.test(lowercased) && !lowercased.includes('xn--')
+    ? lowercased
+    : domainToASCII(lowercased);
+}
+
+/**
  * The address lower-cased (whole address: the pool's usernames are case-insensitive and the limit key
  * must not change with case), with an internationalised domain in its ASCII (punycode) form, or
  * undefined when it is not a plain mailbox address.
@@ -29,7 +46,7 @@ export function normaliseEmail(input: unknown): string | undefined {
   const at = trimmed.lastIndexOf('@');
   if (at <= 0 || at !== trimmed.indexOf('@')) return undefined;
   const local = trimmed.slice(0, at).toLowerCase();
-  const domain = domainToASCII(trimmed.slice(at + 1).toLowerCase());
+  const domain = asciiDomain(trimmed.slice(at + 1).toLowerCase());
   if (local.length > MAX_LOCAL || !LOCAL.test(local) || domain === '') return undefined;
   const labels = domain.split('.');
   if (labels.length < 2 || !labels.every((label) => LABEL.test(label))) return undefined;

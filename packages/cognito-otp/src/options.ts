@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { OtpConfigError, type OtpErrorCode } from './errors.js';
 import { type LimitsConfig, validateLimits } from './limits/limits.js';
+import { pooledRandomBytes } from './random.js';
 import type { OtpStore } from './store/types.js';
 
 /** One client profile (one retail frontend): its Cognito app client and its own limits. */
@@ -84,7 +84,7 @@ export interface OtpEngineOptions {
   hmacSecret: string | Buffer;
   /** Milliseconds since the epoch. Share it with the store (and the emulator in tests). @default Date.now */
   clock?: { now(): number };
-  /** Cryptographic random bytes (handles). @default crypto.randomBytes */
+  /** Cryptographic random bytes (handles). @default crypto.randomBytes (served from a pool, see random.ts) */
   random?: (n: number) => Buffer;
   /** Milliseconds one Cognito call may take before it is abandoned (UPSTREAM_UNAVAILABLE). 100 to 30000. @default 4000 */
   cognitoTimeoutMs?: number;
@@ -213,7 +213,7 @@ export function resolveOptions(options: OtpEngineOptions): ResolvedOptions {
 
   const clock = options.clock ?? { now: () => Date.now() };
   if (typeof clock?.now !== 'function') throw new OtpConfigError('clock', 'must have a now() method');
-  const random = options.random ?? ((n: number) => randomBytes(n));
+  const random = options.random ?? pooledRandomBytes;
   if (typeof random !== 'function') throw new OtpConfigError('random', 'must be a function (n) => Buffer');
   const cognitoTimeoutMs = integerIn(options.cognitoTimeoutMs ?? 4000, 'cognitoTimeoutMs', 100, 30_000);
   if (options.logger !== undefined && typeof options.logger !== 'function') {

@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
+import { pooledRandomBytes } from '../random.js';
 
 /**
  * Handles: the opaque value a client keeps between steps, and the sealed record it unlocks.
@@ -84,7 +85,7 @@ export function sealBytes(
   handle: Buffer,
   aad: string,
   plain: Buffer,
-  random: RandomBytes = randomBytes,
+  random: RandomBytes = pooledRandomBytes,
 ): Buffer {
   if (handle.length !== HANDLE_BYTES) throw new RangeError(`a handle has ${HANDLE_BYTES} bytes`);
   const iv = random(IV_BYTES);
@@ -126,7 +127,7 @@ export function sealRecord(
   handle: Buffer,
   aad: string,
   record: object,
-  random: RandomBytes = randomBytes,
+  random: RandomBytes = pooledRandomBytes,
 ): Buffer {
   return sealBytes(handle, aad, Buffer.from(JSON.stringify(record), 'utf8'), random);
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { pooledRandomBytes } from '../random.js';
 import {
   type AccountAlias,
   type Blocked,
@@ -64,7 +64,7 @@ const SWEEP_EVERY = 256;
  */
 export function createMemoryStore(options: MemoryStoreOptions = {}): OtpStore {
   const clock = options.clock ?? { now: () => Date.now() };
-  const lockToken = options.lockToken ?? (() => randomBytes(12).toString('base64url'));
+  const lockToken = options.lockToken ?? (() => pooledRandomBytes(12).toString('base64url'));
   const entries = new Map<string, Entry>();
   const counters = new Map<string, Counter>();
   /** Identifier key -> account key, with its expiry. */

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { Cluster, ClusterOptions, Redis, RedisOptions } from 'ioredis';
 import { OtpConfigError, OtpError } from '../errors.js';
+import { pooledRandomBytes } from '../random.js';
 import {
   type AccountAlias,
   type AccountBudget,
@@ -406,7 +406,7 @@ export function createRedisStore(options: RedisStoreOptions): OtpStore {
   if (typeof prefix !== 'string' || !PREFIX_PATTERN.test(prefix)) {
     throw new OtpConfigError('prefix', 'use 1 to 64 letters, digits or ":_.-"');
   }
-  const lockToken = options.lockToken ?? (() => randomBytes(12).toString('base64url'));
+  const lockToken = options.lockToken ?? (() => pooledRandomBytes(12).toString('base64url'));
 
   for (const [name, script] of Object.entries(SCRIPTS)) {
     // A script with a variable number of keys takes that number as its first argument.
