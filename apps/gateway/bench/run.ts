@@ -12,6 +12,7 @@ import {
   startRedisCluster,
 } from '@otpgate/testing';
 import { Redis } from 'ioredis';
+import { type Attribution, attribute, type CpuProfile, shares } from './lib/attribution.js';
 import { cpuSeconds, cpuTimes } from './lib/cpu.js';
 import { available as canForceGc, connectInspector, type Inspector, inspectorUrl } from './lib/inspector.js';
 import {
@@ -259,18 +260,14 @@ async function main(): Promise<void> {
       );
     }
 
-    const gateway = await startGateway(
-      'gateway',
-      redis.url,
-      CPU_PROFILE_DIR ? ['--inspect=127.0.0.1:0'] : [],
-    );
-    let profiler: Inspector | undefined;
-    if (CPU_PROFILE_DIR) {
-      const url = inspectorUrl(readFileSync(gateway.logFile, 'utf8'));
-      if (url === undefined) throw new Error('gateway: no inspector URL in its output');
-      profiler = await connectInspector(url);
-      cleanups.push(() => profiler?.close());
-    }
+    // Its inspector is open for the profiled phase (whose CPU a mutation spends, after the rounds) and,
+    // with BENCH_CPU_PROF, for profiles of every CPU phase. An idle inspector costs nothing measurable.
+    const gateway = await startGateway('gateway', redis.url, ['--inspect=127.0.0.1:0']);
+    const gatewayInspectorUrl = inspectorUrl(readFileSync(gateway.logFile, 'utf8'));
+    if (gatewayInspectorUrl === undefined) throw new Error('gateway: no inspector URL in its output');
+    const gatewayInspector = await connectInspector(gatewayInspectorUrl);
+    cleanups.push(() => gatewayInspector.close());
+    const profiler: Inspector | undefined = CPU_PROFILE_DIR ? gatewayInspector : undefined;
     log(`gateway at ${gateway.url} (pid ${gateway.child.pid})`);
     const flows = async (gw: RunningGateway, count: number, concurrency = settings.concurrency) =>
       expectAll(
@@ -698,6 +695,32 @@ async function main(): Promise<void> {
         `  round ${round + 1}: ${JSON.stringify(roundResults.at(-1), (_k, v) => (typeof v === 'number' ? Math.round(v) : v))}`,
       );
     }
+    // Whose CPU a mutation spends: one profiled phase of each, after the measured rounds (the profiler
+    // slows the process down, so its own CPU is not used; only the shares of its samples are).
+    log(`profiled: ${perRound.flows} startSignIn + ${perRound.flows} verifyOtp`);
+    const profiledPhase = async (label: MutationName, run: () => Promise<PhaseResult>) => {
+      await gatewayInspector.startProfiling();
+      expectAll(label, await run());
+      const profile = (await gatewayInspector.stopProfiling()) as CpuProfile;
+      if (CPU_PROFILE_DIR)
+        writeFileSync(join(CPU_PROFILE_DIR, `gateway-${label}-profiled.cpuprofile`), JSON.stringify(profile));
+      return attribute(profile);
+    };
+    await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
+    const profiledStart = await profiledPhase('startSignIn', () =>
+      driver.call<PhaseResult>({
+        cmd: 'start',
+        ...targets(gateway),
+        from: users(perRound.flows),
+        count: perRound.flows,
+        concurrency: settings.concurrency,
+        fetchCodes: true,
+      }),
+    );
+    await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
+    const profiledVerify = await profiledPhase('verifyOtp', () =>
+      driver.call<PhaseResult>({ cmd: 'verify', gateway: gateway.url, concurrency: settings.concurrency }),
+    );
     const peerSent = ((await (await fetch(`${peer.url}/_bench/sent`)).json()) as { sent: number }).sent;
     if (peerSent < nextPeerUser) throw new Error(`peer: ${peerSent} codes sent for ${nextPeerUser} flows`);
     await httpBaseline.child.stop();
@@ -714,6 +737,18 @@ async function main(): Promise<void> {
     };
     const startCost = cost('startSignIn');
     const verifyCost = cost('verifyOtp');
+    const profiledOf = (attribution: Attribution, mutationCost: MutationCost) => {
+      const share = shares(attribution);
+      return {
+        mutations: perRound.flows,
+        shares: share,
+        engineUs: share.engine * mutationCost.cpuUsPerMutation,
+      };
+    };
+    const profiled = {
+      startSignIn: profiledOf(profiledStart, startCost),
+      verifyOtp: profiledOf(profiledVerify, verifyCost),
+    };
     const baselineCost = {
       requests: pooled.baseline.count,
       cpuSeconds: pooled.baseline.seconds,
@@ -769,6 +804,7 @@ async function main(): Promise<void> {
         sdkFloor,
         startSignInUs: startCost.cpuUsPerMutation,
         verifyOtpUs: verifyCost.cpuUsPerMutation,
+        engineProfiledUs: [profiled.startSignIn.engineUs, profiled.verifyOtp.engineUs],
         aboveFloorUs: [
           startCost.cpuUsPerMutation - layerCost.startSignInUs - sdkFloor.initiateAuthUs,
           verifyCost.cpuUsPerMutation - layerCost.verifyOtpUs - sdkFloor.respondUs,
@@ -920,7 +956,11 @@ async function main(): Promise<void> {
       wholeFlows,
       peer: { name: 'Better Auth', version: peerVersion() },
       rounds: roundResults,
-      gateway: { idleCpuUsPerSecond, mutations: { startSignIn: startCost, verifyOtp: verifyCost } },
+      gateway: {
+        idleCpuUsPerSecond,
+        mutations: { startSignIn: startCost, verifyOtp: verifyCost },
+        profiled,
+      },
       latency: {
         flowsPerSecond: settings.flowsPerSecond,
         flows: settings.rateFlows,

@@ -1,3 +1,4 @@
+import type { Owner } from './attribution.js';
 import type { SdkVariant } from './protocol.js';
 import type { latencySummary } from './stats.js';
 
@@ -59,6 +60,12 @@ export interface BenchResults {
     /** CPU the gateway burns while idle, µs per second (timers, metrics): context for the numbers below. */
     idleCpuUsPerSecond: number;
     mutations: Record<MutationName, MutationCost>;
+    /**
+     * Whose CPU a profile of each mutation shows (lib/attribution.ts), taken in a phase of its own after
+     * the measured rounds (the profiler slows the process down): the shares of busy samples, and the
+     * engine's share times the unprofiled CPU per mutation.
+     */
+    profiled: Record<MutationName, { mutations: number; shares: Record<Owner, number>; engineUs: number }>;
   };
   latency: {
     flowsPerSecond: number;
