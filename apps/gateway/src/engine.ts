@@ -81,6 +81,8 @@ export function createEngine(settings: EngineSettings): GatewayEngine {
         entry.durationMs / 1000,
       );
     }
+    // Most entries are debug (one per Cognito call): skip building the line when it would be dropped.
+    if (!logger.isLevelEnabled(entry.level)) return;
     const { level, event, ...fields } = entry;
     logger[level]({ source: 'engine', ...fields }, event);
   };

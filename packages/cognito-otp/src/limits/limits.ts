@@ -12,6 +12,9 @@ import {
 } from '../store/types.js';
 import { ipKey, ipv6Network } from './ip-key.js';
 
+/** Keyed hashes of IPs and networks kept per Limits (about 100 bytes each); the map starts over when full. */
+const HASH_MEMO_SIZE = 4096;
+
 export { INVALID_IP_KEY, ipKey, ipv6Network } from './ip-key.js';
 
 /** At most `points` actions per fixed window of `durationSeconds`, the window starting at the first one. */
@@ -263,6 +266,8 @@ export class Limits {
   readonly #wrongIp: Layer[];
   readonly #byName = new Map<string, Layer>();
   readonly #keySecret: Uint8Array | undefined;
+  /** Keyed hashes of IPs and networks by input (see #hash). */
+  readonly #hashes = new Map<string, string>();
 
   /** `config` should come from validateLimits. */
   constructor(store: OtpStore, config: LimitsConfig, options: LimitsOptions = {}) {
@@ -488,8 +493,15 @@ export class Limits {
   }
 
   #hash(value: string): string {
+    const known = this.#hashes.get(value);
+    if (known !== undefined) return known;
     const hash = this.#keySecret === undefined ? createHash('sha256') : createHmac('sha256', this.#keySecret);
-    return hash.update(value).digest('base64url').slice(0, 32);
+    const subject = hash.update(value).digest('base64url').slice(0, 32);
+    // Each step hashes the caller's IP and networks, and a client's steps come from the same ones:
+    // the last few thousand are kept (in memory only, like the requests that carried them).
+    if (this.#hashes.size >= HASH_MEMO_SIZE) this.#hashes.clear();
+    this.#hashes.set(value, subject);
+    return subject;
   }
 
   async #take(stages: Budget[][]): Promise<void> {
