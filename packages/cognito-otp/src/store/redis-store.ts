@@ -205,8 +205,12 @@ if nReserve > 0 and f[5] then
   reserved = 1
 end
 local attempts = tonumber(f[2])
-if ARGV[3] == '1' then attempts = redis.call('HINCRBY', KEYS[1], 'a', 1) end
-redis.call('HSET', KEYS[1], 't', ARGV[2], 'x', now + tonumber(ARGV[1]))
+if ARGV[3] == '1' then
+  attempts = attempts + 1
+  redis.call('HSET', KEYS[1], 'a', attempts, 't', ARGV[2], 'x', now + tonumber(ARGV[1]))
+else
+  redis.call('HSET', KEYS[1], 't', ARGV[2], 'x', now + tonumber(ARGV[1]))
+end
 return {2, f[1], attempts, reserved, f[5] or false, f[6] or false}`,
   },
   // KEYS: the counters (an account budget's: its key prefix), then the alias key if any; ARGV:
