@@ -184,7 +184,7 @@ export function renderReport(r: BenchResults): string {
   out.push(
     ...MUTATIONS.map(
       (name) =>
-        `| above the floor: \`${name}\` (Redis, handle crypto, limits, the engine's checks) | ${us(above(name))} | | | |`,
+        `| above the floor: \`${name}\` (the engine, and what only a whole gateway does) | ${us(above(name))} | | | |`,
     ),
     '',
     '"Above the floor" subtracts processes measured apart (the layer with a stub engine, the SDK client alone); it also holds what only the whole gateway does (two kinds of sockets, more garbage per request). Whose CPU it is, from V8 profiles of the gateway itself:',
