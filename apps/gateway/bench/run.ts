@@ -269,6 +269,19 @@ async function main(): Promise<void> {
     cleanups.push(() => gatewayInspector.close());
     const profiler: Inspector | undefined = CPU_PROFILE_DIR ? gatewayInspector : undefined;
     log(`gateway at ${gateway.url} (pid ${gateway.child.pid})`);
+    /** `count` startSignIn calls to the main gateway on fresh users (their codes fetched for verifyOtps, or not). */
+    const startSignIns = (count: number, fetchCodes: boolean) =>
+      driver.call<PhaseResult>({
+        cmd: 'start',
+        ...targets(gateway),
+        from: users(count),
+        count,
+        concurrency: settings.concurrency,
+        fetchCodes,
+      });
+    /** verifyOtp for every code the last startSignIns fetched. */
+    const verifyOtps = () =>
+      driver.call<PhaseResult>({ cmd: 'verify', gateway: gateway.url, concurrency: settings.concurrency });
     const flows = async (gw: RunningGateway, count: number, concurrency = settings.concurrency) =>
       expectAll(
         'flows',
@@ -346,17 +359,7 @@ async function main(): Promise<void> {
     await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
     log(`${plan.pending} pending handles`);
     const pending = await measurePending(admin, CPU_ONLY, async () => {
-      expectAll(
-        'pending startSignIn',
-        await driver.call<PhaseResult>({
-          cmd: 'start',
-          ...targets(gateway),
-          from: users(plan.pending),
-          count: plan.pending,
-          concurrency: settings.concurrency,
-          fetchCodes: false,
-        }),
-      );
+      expectAll('pending startSignIn', await startSignIns(plan.pending, false));
     });
     await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
 
@@ -628,21 +631,11 @@ async function main(): Promise<void> {
       }
       await flows(gateway, 50);
       await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
-      const from = users(perRound.flows);
       const startUs = await gatewayPhase('startSignIn', perRound.flows, () =>
-        driver.call<PhaseResult>({
-          cmd: 'start',
-          ...targets(gateway),
-          from,
-          count: perRound.flows,
-          concurrency: settings.concurrency,
-          fetchCodes: true,
-        }),
+        startSignIns(perRound.flows, true),
       );
       await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
-      const verifyUs = await gatewayPhase('verifyOtp', perRound.flows, () =>
-        driver.call<PhaseResult>({ cmd: 'verify', gateway: gateway.url, concurrency: settings.concurrency }),
-      );
+      const verifyUs = await gatewayPhase('verifyOtp', perRound.flows, verifyOtps);
       // Whole flows at each concurrency: the gateway's sign-ins and sign-ups, then the peer's.
       const flowUs: Record<string, number> = {};
       for (const concurrency of FLOW_CONCURRENCIES) {
@@ -707,20 +700,9 @@ async function main(): Promise<void> {
       return attribute(profile);
     };
     await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
-    const profiledStart = await profiledPhase('startSignIn', () =>
-      driver.call<PhaseResult>({
-        cmd: 'start',
-        ...targets(gateway),
-        from: users(perRound.flows),
-        count: perRound.flows,
-        concurrency: settings.concurrency,
-        fetchCodes: true,
-      }),
-    );
+    const profiledStart = await profiledPhase('startSignIn', () => startSignIns(perRound.flows, true));
     await driver.call({ cmd: 'clearMailbox', emulator: pool.endpoint });
-    const profiledVerify = await profiledPhase('verifyOtp', () =>
-      driver.call<PhaseResult>({ cmd: 'verify', gateway: gateway.url, concurrency: settings.concurrency }),
-    );
+    const profiledVerify = await profiledPhase('verifyOtp', verifyOtps);
     const peerSent = ((await (await fetch(`${peer.url}/_bench/sent`)).json()) as { sent: number }).sent;
     if (peerSent < nextPeerUser) throw new Error(`peer: ${peerSent} codes sent for ${nextPeerUser} flows`);
     await httpBaseline.child.stop();
