@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { handleId, newHandle, parseHandle, sealRecord } from '../src/handles/handle-crypto.js';
+import { handleId, newHandle, parseHandle, sealBytes } from '../src/handles/handle-crypto.js';
 import {
   type Budget,
   HANDLE_ACCOUNT,
@@ -437,7 +437,7 @@ export function storeContract(setup: () => Promise<StoreBackend>): void {
       expiresAt: Date.now() + 180_000,
       resendAt: Date.now() + 30_000,
     };
-    const sealed = sealRecord(handle, 'default', record);
+    const sealed = sealBytes(handle, 'default', Buffer.from(JSON.stringify(record)));
     await store.createHandle(id, sealed, LONG_TTL);
     const held = locked(await store.lockHandle(id, 60_000));
     const bytes = await backend.memoryUsage(id);

@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { type RedisCluster, type RedisServer, startRedis, startRedisCluster } from '@otpgate/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isOtpError } from '../src/errors.js';
-import { handleId, newHandle, parseHandle, sealRecord } from '../src/handles/handle-crypto.js';
+import { handleId, newHandle, parseHandle, sealBytes } from '../src/handles/handle-crypto.js';
 import { DEFAULT_LIMITS, Limits } from '../src/limits/limits.js';
 import { createRedisStore, FAIL_FAST_REDIS_OPTIONS } from '../src/store/redis-store.js';
 import type { OtpStore } from '../src/store/types.js';
@@ -60,7 +60,11 @@ describe('redis store, no clear text', () => {
       const destinationKey = createHmac('sha256', 'engine secret').update(email).digest('base64url');
       await backend.store.createHandle(
         handleId(handle),
-        sealRecord(handle, 'shop', { session: MARKER, username: email, profile: 'shop' }),
+        sealBytes(
+          handle,
+          'shop',
+          Buffer.from(JSON.stringify({ session: MARKER, username: email, profile: 'shop' })),
+        ),
         60_000,
       );
       const limits = new Limits(backend.store, DEFAULT_LIMITS, { keySecret: 'limits secret' });

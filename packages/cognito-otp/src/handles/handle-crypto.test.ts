@@ -4,11 +4,19 @@ import {
   HANDLE_BYTES,
   handleId,
   newHandle,
-  openRecord,
+  openBytes,
   parseHandle,
   recordKey,
-  sealRecord,
+  sealBytes,
 } from './handle-crypto.js';
+
+// The sealing layer takes bytes; these tests seal a JSON record, as the engine's records once were.
+const sealRecord = (handle: Buffer, aad: string, record: object) =>
+  sealBytes(handle, aad, Buffer.from(JSON.stringify(record), 'utf8'));
+const openRecord = (handle: Buffer, aad: string, data: Buffer): unknown => {
+  const plain = openBytes(handle, aad, data);
+  return plain === undefined ? undefined : JSON.parse(plain.toString('utf8'));
+};
 
 const fixed = (byte: number) => (n: number) => Buffer.alloc(n, byte);
 
@@ -59,7 +67,7 @@ describe('handleId', () => {
   });
 });
 
-describe('sealRecord / openRecord', () => {
+describe('sealBytes / openBytes', () => {
   const record = { session: 'S'.repeat(1024), username: 'u-1', kind: 'SIGN_IN', sends: 1, attempts: 0 };
 
   it('round-trips a record under the same handle and profile', () => {

@@ -121,24 +121,3 @@ export function openBytes(handle: Buffer, aad: string, data: Buffer): Buffer | u
     return undefined;
   }
 }
-
-/** `sealBytes` of `record` as JSON (the engine's own records use the compact layout of flow/record.ts). */
-export function sealRecord(
-  handle: Buffer,
-  aad: string,
-  record: object,
-  random: RandomBytes = pooledRandomBytes,
-): Buffer {
-  return sealBytes(handle, aad, Buffer.from(JSON.stringify(record), 'utf8'), random);
-}
-
-/** The JSON record sealed by `sealRecord`, or undefined when it does not open or is not JSON. */
-export function openRecord(handle: Buffer, aad: string, data: Buffer): unknown | undefined {
-  const plain = openBytes(handle, aad, data);
-  if (plain === undefined) return undefined;
-  try {
-    return JSON.parse(plain.toString('utf8')) as unknown;
-  } catch {
-    return undefined;
-  }
-}
