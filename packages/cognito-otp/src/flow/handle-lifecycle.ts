@@ -162,17 +162,13 @@ export async function acquire(
   const id = handleId(key);
   const counted = options.reserveWrongCode === true;
   const lockedAt = { clock: clock.now(), perf: performance.now(), lockMs };
-  let lock = await store.lockHandle(id, lockMs, {
-    first: limits.requestBudgets(call.ip),
-    ...(counted && { reserve: limits.wrongCodeReserve(call.ip), countAttempt: true }),
-  });
+  const answer = counted ? { reserve: limits.wrongCodeReserve(call.ip), countAttempt: true } : {};
+  let lock = await store.lockHandle(id, lockMs, { first: limits.requestBudgets(call.ip), ...answer });
   if (lock.status === 'missing') {
     // Perhaps issued by another replica a moment ago, its write not yet in (see the top of this file).
     // The request budgets were taken already: the second look takes none.
     await sleep(MISSING_RECHECK_MS);
-    lock = await store.lockHandle(id, lockMs, {
-      ...(counted && { reserve: limits.wrongCodeReserve(call.ip), countAttempt: true }),
-    });
+    lock = await store.lockHandle(id, lockMs, answer);
   }
   switch (lock.status) {
     case 'refused':
