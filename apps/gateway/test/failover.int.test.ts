@@ -194,9 +194,29 @@ it('a master is SIGKILLed mid-stream: contract errors while its slots have no ma
     for (const request of record.requests) expect(request.status).not.toBe(500);
   }
   expect(slowest).toBeLessThan(5_000);
-  // After recovery no handle is lost: every flow completes.
+  // After recovery no handle is lost and the store refuses nothing: every flow completes. The one
+  // exception is the Cognito leg, which this test does not fail over: once in a CI run (of hundreds
+  // here), one flow ended UPSTREAM_UNAVAILABLE after recovery, a Cognito call to the emulator that
+  // failed on a starved machine. Such a flow is allowed only as a Cognito failure the gateways logged
+  // (cognito.error), at most one, and is printed; anything from the store still fails the test.
   expect(after.length).toBeGreaterThan(LOOPS * 3);
-  expect(tally(after)).toEqual({ DONE: after.length });
+  const cognitoErrors = gateways.flatMap((gateway) =>
+    gateway
+      .logs()
+      .filter((line) => line.msg === 'cognito.error' && Number(line.time) >= recoveredAt)
+      .map(({ cognitoStep, cognitoError, errorCode, durationMs }) => ({
+        cognitoStep,
+        cognitoError,
+        errorCode,
+        durationMs,
+      })),
+  );
+  if (cognitoErrors.length > 0) console.info(JSON.stringify({ cognitoErrorsAfterRecovery: cognitoErrors }));
+  const { DONE: completed = 0, UPSTREAM_UNAVAILABLE: upstream = 0, ...others } = tally(after);
+  expect(others, JSON.stringify(cognitoErrors)).toEqual({});
+  expect(completed + upstream).toBe(after.length);
+  expect(upstream).toBeLessThanOrEqual(1);
+  expect(cognitoErrors.filter((line) => line.errorCode === 'UPSTREAM_UNAVAILABLE').length).toBe(upstream);
 
   // The killed node comes back as a replica of the master that replaced it (the harness waits for its
   // sync); the gateways carry on undisturbed.
