@@ -15,7 +15,7 @@ import {
   rewrite,
   wrongCode,
 } from './flow/handle-lifecycle.js';
-import { challengeStep, type HandleRecord, SIGN_UP_CODE_LENGTH } from './flow/record.js';
+import { challengeStep, type HandleRecord, recordIdentifier, SIGN_UP_CODE_LENGTH } from './flow/record.js';
 import { type Call, sendKeys } from './flow/runtime.js';
 import { issueSignInChallenge, signInRecord } from './flow/sign-in-challenge.js';
 import { doneStep } from './flow/tokens.js';
@@ -114,6 +114,7 @@ export async function confirmSignUp(call: Call, input: ConfirmSignUpInput): Prom
           call.engine.keys,
           output.AuthenticationResult.IdToken ?? '',
           confirmed.medium === 'EMAIL' ? confirmed.destinationKey : undefined,
+          recordIdentifier(confirmed),
         );
         if (!(await consume(call, held, alias))) throw otpError('SESSION_EXPIRED');
         return step;

@@ -46,4 +46,33 @@ describe('accountAliasOf', () => {
       accountAliasOf(keys, jwt({ email: 'yuki@example.com', email_verified: true }), emailKey),
     ).toBeUndefined();
   });
+
+  it("takes the caller's key for its own identifier and computes the others", () => {
+    let computed = 0;
+    const counting = {
+      ...keys,
+      destinationKey: (identifier: Parameters<typeof keys.destinationKey>[0]) => {
+        computed++;
+        return keys.destinationKey(identifier);
+      },
+    };
+    const token = jwt({
+      sub: 'abc',
+      email: 'Yuki@Example.com',
+      email_verified: true,
+      phone_number: '+15550100123',
+      phone_number_verified: true,
+    });
+    const known = { identifier: { kind: 'email', value: 'yuki@example.com' } as const, key: emailKey };
+    expect(accountAliasOf(counting, token, emailKey, known)?.identifierKeys).toEqual([emailKey, phoneKey]);
+    expect(computed).toBe(1);
+    // Same value under another kind is not the same identifier.
+    computed = 0;
+    const phoneAsEmail = { identifier: { kind: 'email', value: '+15550100123' } as const, key: 'wrong' };
+    expect(accountAliasOf(counting, token, undefined, phoneAsEmail)?.identifierKeys).toEqual([
+      emailKey,
+      phoneKey,
+    ]);
+    expect(computed).toBe(2);
+  });
 });

@@ -33,11 +33,15 @@ const verified = (value: unknown) => value === true || value === 'true';
  *
  * The ID token comes straight from Cognito's answer, so its payload is read without checking the
  * signature. undefined when the token cannot be read (the sign-in is not affected).
+ *
+ * `known`: an identifier whose key the caller already holds (the handle's own address), so that key is
+ * not computed again: one HMAC less per sign-in.
  */
 export function accountAliasOf(
   keys: IdentifierKeys,
   idToken: string,
   provenKey?: string,
+  known?: { identifier: Identifier; key: string },
 ): AccountAlias | undefined {
   const claims = payloadOf(idToken);
   if (claims === undefined || typeof claims.sub !== 'string' || claims.sub === '') return undefined;
@@ -46,7 +50,13 @@ export function accountAliasOf(
   if (email !== undefined) identifiers.push({ kind: 'email', value: email });
   const phone = verified(claims.phone_number_verified) ? normalisePhone(claims.phone_number) : undefined;
   if (phone !== undefined) identifiers.push({ kind: 'phone', value: phone });
-  const identifierKeys = new Set(identifiers.map((identifier) => keys.destinationKey(identifier)));
+  const keyOf = (identifier: Identifier) =>
+    known !== undefined &&
+    known.identifier.kind === identifier.kind &&
+    known.identifier.value === identifier.value
+      ? known.key
+      : keys.destinationKey(identifier);
+  const identifierKeys = new Set(identifiers.map(keyOf));
   if (provenKey !== undefined) identifierKeys.add(provenKey);
   if (identifierKeys.size === 0) return undefined;
   return {

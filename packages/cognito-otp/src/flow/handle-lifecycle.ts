@@ -6,7 +6,7 @@ import { badInput, otpError } from '../messages.js';
 import type { AccountAlias, Budget } from '../store/types.js';
 import type { AuthStep } from '../types.js';
 import { accountAliasOf } from './account-alias.js';
-import { decodeRecord, encodeRecord, type HandleRecord } from './record.js';
+import { decodeRecord, encodeRecord, type HandleRecord, recordIdentifier } from './record.js';
 import type { Call } from './runtime.js';
 import { doneStep } from './tokens.js';
 
@@ -345,7 +345,9 @@ export async function finishSignIn(
       ? record.destinationKey
       : undefined;
   const alias =
-    step.nextStep === 'DONE' ? accountAliasOf(call.engine.keys, step.tokens.idToken, proven) : undefined;
+    step.nextStep === 'DONE'
+      ? accountAliasOf(call.engine.keys, step.tokens.idToken, proven, recordIdentifier(record))
+      : undefined;
   const consumed = consume(call, held, alias);
   if (leaseHolds(call, held)) {
     inBackground(call, consumed, 'consumeHandle');

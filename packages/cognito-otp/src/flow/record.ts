@@ -1,4 +1,5 @@
 import type { OtpChallengeName } from '../cognito/api.js';
+import type { Identifier } from '../identifiers.js';
 import type { AuthStep, Challenge, DeliveryMedium, JsonObject, OtpChannel } from '../types.js';
 
 /**
@@ -223,6 +224,17 @@ export function decodeRecord(plain: Buffer | undefined): HandleRecord | undefine
   } catch {
     return undefined;
   }
+}
+
+/** The address that names the handle's user, with its key: what the handle was made for. */
+export function recordIdentifier(record: HandleRecord): { identifier: Identifier; key: string } {
+  return {
+    identifier:
+      record.inputField === 'email'
+        ? { kind: 'email', value: record.username }
+        : { kind: 'phone', value: record.username },
+    key: record.destinationKey,
+  };
 }
 
 /** Sign-in codes are 8 digits, sign-up confirmation codes 6 (Cognito's, not configurable). */
