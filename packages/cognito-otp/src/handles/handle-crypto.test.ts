@@ -1,4 +1,4 @@
-import { hkdfSync, randomBytes } from 'node:crypto';
+import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import {
   HANDLE_BYTES,
@@ -61,6 +61,7 @@ describe('handleId', () => {
     const bytes = handleBytes();
     const id = handleId(bytes);
     expect(id).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(id).toBe(createHash('sha256').update(bytes).digest('base64url'));
     expect(handleId(Buffer.from(bytes))).toBe(id);
     expect(id).not.toBe(bytes.toString('base64url'));
     expect(handleId(handleBytes())).not.toBe(id);
