@@ -1,7 +1,7 @@
 // Two replicas of the engine on one Redis, the way the gateway runs in production: a client's
 // startSignIn answered by one, its verifyOtp by the other. The first replica's write of the new handle
 // is sent before its answer but not waited for; here it is held up on the wire (a proxy delays what
-// that replica sends to Redis, as a NOSCRIPT retry or a connection still opening would), so the other
+// that replica sends to Redis, as a connection still opening or a busy writer would), so the other
 // replica looks the handle up before it has landed. It must still find it.
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { createTestEngine, type RedisServer, startRedis } from '@otpgate/testing';

@@ -24,14 +24,13 @@ import { doneStep } from './tokens.js';
  * missing or locked until its lease ends: the safe side.
  *
  * Another replica's next call is not on that connection. The write leaves before the answer, but the
- * client may still get there first when the write itself is held up (a Redis that has not cached the
- * script yet answers NOSCRIPT and the client sends it again; a Cluster node whose connection is still
- * being opened): that is why a handle found missing is looked up once more after MISSING_RECHECK_MS.
+ * client may still get there first when the write itself is held up (a Cluster node whose connection
+ * is still being opened, a writer whose process or socket is busy): that is why a handle found missing is looked up once more after MISSING_RECHECK_MS.
  */
 
 /**
  * How long `acquire` waits before looking up a missing handle again. It covers a held-up write (a
- * NOSCRIPT retry or a connection being opened: a few ms) with room for a busy process; it only delays
+ * connection being opened, a busy writer: a few ms) with room for a busy process; it only delays
  * the answer for a handle that is really gone (used, expired, or never issued).
  */
 export const MISSING_RECHECK_MS = 150;

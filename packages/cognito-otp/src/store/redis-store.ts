@@ -392,8 +392,9 @@ function toNumber(value: unknown): number {
  * the counters live on other shards than the handle and than each other: each counter is then taken by
  * its own script (a counter never passes its limit; a stage refused on one counter gives back what it
  * took from the others), `first` is taken beside the lock, and `reserve` is left to the caller. The
- * first call of a script on a (re)started node costs a second round trip (EVALSHA answers NOSCRIPT
- * and ioredis falls back to EVAL).
+ * first call of each script on a new connection is sent whole (ioredis sends EVAL where it has not yet
+ * used the script on that socket, then EVALSHA), so a restarted or promoted node costs no NOSCRIPT
+ * round trip.
  *
  * Not atomic: anything spanning two calls (lock, then ask Cognito, then consume) - that is what the
  * lock lease is for. A call that fails may still have run on the server (the reply was lost); with
